@@ -1,0 +1,30 @@
+"""Errors that end a run with one plain line and an exit code (handled once, in cli.py)."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_FLAGS = 3
+
+
+class HealthcheckError(Exception):
+    """An error the user can act on. `str(err)` is the whole message; `hint` says what to do."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class InputError(HealthcheckError):
+    """An input file could not be read at all (missing, wrong type, required column absent)."""
+
+    exit_code = EXIT_INPUT
+
+
+class UsageError(HealthcheckError):
+    """A bad option value or policy file."""
+
+    exit_code = EXIT_USAGE

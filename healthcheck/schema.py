@@ -1,0 +1,88 @@
+"""Canonical tables (SPEC §1) and output columns (SPEC §3, §4).
+
+Every canonical table also carries `row`: the 1-based data row of the source file, so that any
+flag can name where its value came from.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+S = pl.String
+D = pl.Date
+ROW = ("row", pl.Int64)
+
+# table -> {column: dtype}; required columns per table below.
+CASE_TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
+    "children": {
+        "child_id": S, "nhs_number": S, "forename": S, "surname": S, "dob": D, "sex": S,
+        "legacy_id": S,
+    },
+    "episodes": {
+        "child_id": S, "start_date": D, "end_date": D, "legal_status": S, "rne": S,
+        "placement_type": S, "placement_area": S, "reason_end": S,
+    },
+    "health_events": {"child_id": S, "event_type": S, "event_date": D, "detail": S},
+}
+HEALTH_TABLES: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
+    "patients": {
+        "nhs_number": S, "trust_id": S, "la_child_id": S, "forename": S, "surname": S, "dob": D,
+    },
+    "events": {
+        "nhs_number": S, "trust_id": S, "event_type": S, "event_date": D, "detail": S,
+        "recorded_date": D,
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "children": ("child_id", "dob"),
+    "episodes": ("child_id", "start_date", "legal_status"),
+    "health_events": ("child_id", "event_type", "event_date"),
+    "patients": ("nhs_number", "dob"),
+    # events need nhs_number OR trust_id: checked in ingest.
+    "events": ("event_type", "event_date"),
+}
+# Columns that must be present in the file (a column may be present but blank in a row).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = REQUIRED
+
+EXTRACTS = {"case": CASE_TABLES, "health": HEALTH_TABLES}
+
+EVENT_TYPES = (
+    "notification_sent", "notification_received", "iha_requested", "iha_appointment", "iha",
+    "iha_report_sent", "rha", "dental", "immunisation", "immunisations_up_to_date", "declined",
+    "was_not_brought",
+)
+LEGAL_STATUSES = (
+    "C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4",
+)
+SHORT_BREAK_STATUSES = ("V3", "V4")
+
+FLAG_COLUMNS = (
+    "source", "file", "table", "row", "child_id", "nhs_number", "rule", "severity", "field",
+    "value", "message",
+)
+FLAG_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    c: (pl.Int64 if c == "row" else pl.String) for c in FLAG_COLUMNS
+}
+
+CHILDREN_COLUMNS = (
+    "child_id", "nhs_number", "match_status", "match_method", "in_care", "period_start",
+    "clock_start", "notification_date", "notification_wd", "notification_status", "iha_due",
+    "iha_date", "iha_status", "last_assessment", "rha_due", "rha_status", "dental_last",
+    "dental_due", "dental_status", "immunisations_status", "oc2_cohort",
+)
+KPI_COLUMNS = (
+    "measure", "source", "numerator", "denominator", "value", "period_start", "period_end",
+    "as_of",
+)
+
+
+def table_schema(table: str) -> dict[str, pl.DataType | type[pl.DataType]]:
+    """The canonical schema of `table`, with its `row` column."""
+    for tables in EXTRACTS.values():
+        if table in tables:
+            return {**tables[table], ROW[0]: ROW[1]}
+    raise KeyError(table)
+
+
+def empty_flags() -> pl.DataFrame:
+    return pl.DataFrame(schema=FLAG_SCHEMA)
