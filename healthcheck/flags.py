@@ -88,6 +88,10 @@ _CODES = [
              "Row refers to a child or patient that is not in the extract: correct the id or add "
              "the missing record.",
              spec=False),
+    FlagCode("CHILD_ID_REPEATED", "error",
+             "The same child_id is on more than one row of children: only the first row is "
+             "used. Remove or correct the repeated row.",
+             spec=False),
     FlagCode("VALUE_UNKNOWN", "warning",
              "Value is not one of the expected codes: correct it. The row is used without it.",
              spec=False),

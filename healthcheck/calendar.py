@@ -1,0 +1,45 @@
+"""Working days and calendar months (SPEC §2).
+
+Working day [S]: Monday to Friday except bank holidays in England, from the `holidays` package
+(`GB`, subdivision `ENG`). Day 0 is the day the child became looked after; "+N working days" is
+the Nth working day after it. A start on a non-working day counts from the next working day
+(polars `roll="forward"`): Sat 20 Dec 2025 +5 -> Wed 31 Dec 2025.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import holidays
+import polars as pl
+
+FIRST_YEAR, LAST_YEAR = 1990, 2060
+
+
+@lru_cache(maxsize=8)
+def bank_holidays(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> tuple[date, ...]:
+    """Bank holidays in England for the years first..last, from the `holidays` package."""
+    cal = holidays.country_holidays("GB", subdiv="ENG", years=range(first, last + 1))
+    return tuple(sorted(cal.keys()))
+
+
+def add_working_days(start: pl.Expr, n: int) -> pl.Expr:
+    """The nth working day after `start` (day 0); a non-working start rolls forward first."""
+    return start.dt.add_business_days(n, holidays=list(bank_holidays()), roll="forward")
+
+
+def working_days_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Working days from `start` (day 0) to `end`: the n with add_working_days(start, n) <= end
+    < add_working_days(start, n + 1) when end is a working day. Negative when end < start."""
+    return pl.business_day_count(start, end, holidays=list(bank_holidays()))
+
+
+def add_months(d: pl.Expr, n: int) -> pl.Expr:
+    """Calendar months, day of month kept, clamped to a shorter month (31 Aug + 6 = 28/29 Feb)."""
+    return d.dt.offset_by(f"{n}mo")
+
+
+def add_months_date(d: date, n: int) -> date:
+    """`add_months` for one Python date."""
+    return pl.select(add_months(pl.lit(d), n)).item()  # type: ignore[no-any-return]

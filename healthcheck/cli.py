@@ -1,0 +1,313 @@
+"""The `healthcheck` command line. Each command is a thin layer over a library function;
+errors become one `Error: ...` line and an exit code here, at one edge (`_edge`)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from healthcheck import __version__
+from healthcheck.errors import EXIT_FLAGS, EXIT_USAGE, HealthcheckError, UsageError
+
+app = typer.Typer(
+    help="Reconcile looked-after children's statutory health checks between the LA case "
+         "system and the NHS health trust.\n\nStart with: healthcheck demo",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a crash must never print a child's record
+    add_completion=False,
+    rich_markup_mode=None,
+)
+ingest_app = typer.Typer(help="Read one extract and write its typed tables and flags.",
+                         no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+STATE = {"quiet": False, "debug": False}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _echo(msg: str = "") -> None:
+    typer.echo(msg)
+
+
+def _edge(fn: F) -> F:
+    """The single place where errors become a message and an exit code."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except HealthcheckError as e:
+            if STATE["debug"]:
+                raise
+            typer.echo(f"Error: {e}", err=True)
+            if e.hint:
+                typer.echo(f"  What to do: {e.hint}", err=True)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted: no output was changed.", err=True)
+            raise typer.Exit(130) from None
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """A spinner on stderr for a long step; silent when not a terminal or with --quiet."""
+    if STATE["quiet"] or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(label):
+        yield
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    import polars as pl
+
+    from healthcheck.normalise import parse_date
+    parsed = pl.DataFrame({"d": [value]}).select(parse_date("d")).item()
+    if parsed is None:
+        raise UsageError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD")
+    return parsed  # type: ignore[no-any-return]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"healthcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    STATE["quiet"], STATE["debug"] = quiet, debug
+
+
+CasePath = Annotated[Path, typer.Option("--case", help="Case-system extract: .xlsx or folder of "
+                                                       ".csv files.")]
+HealthPath = Annotated[Path, typer.Option("--health", help="Health-trust extract: .xlsx or "
+                                                           "folder of .csv files.")]
+Mapping = Annotated[Path | None, typer.Option("--mapping", help="TOML file renaming your "
+                                                                "tables, columns and codes.")]
+
+
+def _ingest(kind: str, path: Path, out: Path, mapping: Path | None) -> None:
+    from healthcheck.ingest import ingest
+    from healthcheck.store import write_ingest
+
+    with step(f"Reading {path}"):
+        ex = ingest(path, kind, mapping)
+        write_ingest(ex, out)
+    for name, frame in ex.tables.items():
+        _echo(f"{name:>14}: {frame.height:>9,} rows")
+    counts = ex.flags.group_by("rule").len().sort("rule").rows()
+    _echo(f"flags: {ex.flags.height:,}" + ("".join(f"\n  {r}: {n:,}" for r, n in counts)))
+    _echo(f"{ex.seconds:.2f} s; written to {out}")
+
+
+@ingest_app.command("case")
+@_edge
+def ingest_case(path: Path, out: Annotated[Path, typer.Option("--out")],
+                mapping: Mapping = None) -> None:
+    """Ingest a case-system extract (children, episodes, health_events).
+
+    Example: healthcheck ingest case samples/case.xlsx --out out/case
+    """
+    _ingest("case", path, out, mapping)
+
+
+@ingest_app.command("health")
+@_edge
+def ingest_health(path: Path, out: Annotated[Path, typer.Option("--out")],
+                  mapping: Mapping = None) -> None:
+    """Ingest a health-trust extract (patients, events).
+
+    Example: healthcheck ingest health samples/health --out out/health
+    """
+    _ingest("health", path, out, mapping)
+
+
+@app.command()
+@_edge
+def reconcile(
+    case: CasePath,
+    health: HealthPath,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date to report at "
+                                              "(default today).")] = None,
+    period_start: Annotated[str | None, typer.Option(
+        "--period-start", help="Start of the reporting period (default as-of - 12 months "
+                               "+ 1 day).")] = None,
+    period_end: Annotated[str | None, typer.Option(
+        "--period-end", help="End of the reporting period (default as-of).")] = None,
+    cutover: Annotated[str | None, typer.Option(
+        "--cutover", help="Date the case system was migrated.")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="TOML policy file.")] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 3 after writing when flags of this severity (error or "
+                          "warning) exist.")] = None,
+    mapping_case: Annotated[Path | None, typer.Option("--mapping-case")] = None,
+    mapping_health: Annotated[Path | None, typer.Option("--mapping-health")] = None,
+    no_workbook: Annotated[bool, typer.Option("--no-workbook",
+                                              help="Skip worklist.xlsx.")] = False,
+) -> None:
+    """Reconcile the two extracts and write children.csv, flags.csv, kpis.csv, summary.json
+    and worklist.xlsx.
+
+    Example: healthcheck reconcile --case samples/case.xlsx --health samples/health
+    --out out --as-of 2026-03-31 --cutover 2024-10-31
+    """
+    from healthcheck.pipeline import run_reconcile
+
+    if fail_on not in (None, "error", "warning"):
+        raise UsageError(f"--fail-on must be error or warning, not {fail_on!r}")
+    t0 = time.perf_counter()
+    result = run_reconcile(
+        case, health, out, as_of=parse_day(as_of, "--as-of") or date.today(),
+        period_start=parse_day(period_start, "--period-start"),
+        period_end=parse_day(period_end, "--period-end"),
+        cutover=parse_day(cutover, "--cutover"), policy_file=policy,
+        mapping_case=mapping_case, mapping_health=mapping_health, workbook=not no_workbook,
+        step=step)
+    _print_summary(result.summary, out, time.perf_counter() - t0)
+    _fail_on(result.summary, fail_on)
+
+
+def _print_summary(s: dict, out: Path, seconds: float) -> None:
+    c = s["counts"]
+    st = c["in_care_statuses"]
+    _echo(f"As of {s['as_of']}: {c['case_children']:,} case children, {c['in_care']:,} in care.")
+    _echo("Overdue (in care): IHA {}, RHA {}, dental {}.".format(
+        st["iha_status"].get("overdue", 0), st["rha_status"].get("overdue", 0),
+        st["dental_status"].get("overdue", 0)))
+    fig = {(k["measure"], k["source"]): k["value"] for k in s["kpis"]}
+    for m in ("iha_on_time_pct", "rha_in_date_pct", "oc2_health_assessment_pct",
+              "oc2_teeth_check_pct", "oc2_immunisations_pct"):
+        h, ca = fig.get((m, "health")), fig.get((m, "case"))
+        _echo(f"  {m:<27} health {_pct(h):>7}   case {_pct(ca):>7}")
+    sev = c["flags_by_severity"]
+    _echo(f"Flags: {sev.get('error', 0):,} errors, {sev.get('warning', 0):,} warnings, "
+          f"{sev.get('info', 0):,} info.")
+    _echo(f"Written to {out} in {seconds:.1f} s.")
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}%"
+
+
+def _fail_on(summary: dict, level: str | None) -> None:
+    if level is None:
+        return
+    sev = summary["counts"]["flags_by_severity"]
+    levels = ["error"] if level == "error" else ["error", "warning"]
+    n = sum(sev.get(x, 0) for x in levels)
+    if n:
+        typer.echo(f"Failing: {n:,} flag(s) of severity {' or '.join(levels)} "
+                   f"(--fail-on {level}).", err=True)
+        raise typer.Exit(EXIT_FLAGS)
+
+
+@app.command()
+@_edge
+def validate(
+    kind: Annotated[str, typer.Argument(help="case or health")],
+    path: Path,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Latest date allowed "
+                                              "(default today).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the Great "
+                                                  "Expectations result here.")] = None,
+    mapping: Mapping = None,
+) -> None:
+    """Check an extract against the Great Expectations suite in expectations/.
+
+    Exit 0 when every expectation passes, 3 when any fails.
+
+    Example: healthcheck validate health samples/health --as-of 2026-03-31
+    """
+    if kind not in ("case", "health"):
+        raise UsageError(f"validate takes 'case' or 'health', not {kind!r}")
+    from healthcheck.validate import print_report, run_validate
+
+    with step("Validating"):
+        report = run_validate(kind, path, as_of=parse_day(as_of, "--as-of") or date.today(),
+                              json_path=json_out, mapping=mapping)
+    print_report(report, _echo)
+    if not report.success:
+        raise typer.Exit(EXIT_FLAGS)
+
+
+@app.command()
+@_edge
+def samples(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the extracts.")],
+    children: Annotated[int, typer.Option("--children", min=1, max=200_000)] = 200,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    case_format: Annotated[str, typer.Option("--case-format", help="xlsx or csv")] = "xlsx",
+    health_format: Annotated[str, typer.Option("--health-format", help="xlsx or csv")] = "csv",
+    cutover: Annotated[str | None, typer.Option("--cutover")] = None,
+) -> None:
+    """Write synthetic extracts with realistic defects (seeded, reproducible).
+
+    Example: healthcheck samples --out extracts --children 2000 --seed 7
+    """
+    from healthcheck.samples import write_samples
+
+    for fmt, opt in ((case_format, "--case-format"), (health_format, "--health-format")):
+        if fmt not in ("xlsx", "csv"):
+            raise UsageError(f"{opt} must be xlsx or csv, not {fmt!r}")
+    with step("Writing samples"):
+        manifest = write_samples(out, children=children, seed=seed,
+                                 as_of=parse_day(as_of, "--as-of"), case_format=case_format,
+                                 health_format=health_format,
+                                 cutover=parse_day(cutover, "--cutover"))
+    _echo(f"Wrote {children:,} children to {out} (as of {manifest['as_of']}, "
+          f"cutover {manifest['cutover']}).")
+
+
+@app.command()
+@_edge
+def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.")] = Path(
+        "demo")) -> None:
+    """Write sample extracts and reconcile them: what a new user runs first.
+
+    Example: healthcheck demo --out demo
+    """
+    from healthcheck.pipeline import run_reconcile
+    from healthcheck.samples import write_samples
+
+    t0 = time.perf_counter()
+    today = date.today()
+    with step("Writing sample extracts"):
+        m = write_samples(out / "extracts", children=500, seed=1, as_of=today)
+    case = out / "extracts" / ("case.xlsx" if (out / "extracts" / "case.xlsx").exists()
+                               else "case")
+    health = out / "extracts" / ("health.xlsx" if (out / "extracts" / "health.xlsx").exists()
+                                 else "health")
+    result = run_reconcile(case, health, out / "results", as_of=today,
+                           cutover=date.fromisoformat(m["cutover"]), step=step)
+    _echo(f"Sample extracts: {case} and {health}")
+    _print_summary(result.summary, out / "results", time.perf_counter() - t0)
+    _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as e:
+        if e.code == 2 and isinstance(e.code, int):  # click usage errors
+            raise SystemExit(EXIT_USAGE) from None
+        raise

@@ -1,0 +1,62 @@
+"""Compare the case system's iha/rha/dental events with the health trust's (SPEC §3).
+
+For matched children, over the 24 months to as-of: each health event is paired with the case
+event of the same type nearest in date within 31 days (and each case event with the nearest
+health event). No partner -> EVENT_MISSING_IN_CASE / EVENT_MISSING_IN_HEALTH; a partner on
+another date -> DATE_MISMATCH (raised once, from the health event's side).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from healthcheck.calendar import add_months_date
+from healthcheck.policy import Policy
+
+TYPES = ("iha", "rha", "dental")
+COLUMNS = ("child_id", "event_type", "event_date", "row")
+
+
+def _nearest(left: pl.DataFrame, right: pl.DataFrame, days: int) -> pl.DataFrame:
+    """Each row of `left` with the date of its nearest `right` event (same child and type)."""
+    r = right.select("child_id", "event_type", pl.col("event_date").alias("other_date"),
+                     pl.col("event_date").alias("_key")).sort("_key")
+    return left.sort("event_date").join_asof(
+        r, left_on="event_date", right_on="_key", by=["child_id", "event_type"],
+        strategy="nearest", tolerance=f"{days}d", check_sortedness=False,
+    ).drop("_key")
+
+
+def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
+                   policy: Policy, as_of: date) -> pl.DataFrame:
+    """Disagreements: child_id, event_type, health_date, case_date, rule, side, row.
+
+    `health` and `case` have child_id, event_type, event_date, row (case child ids; health
+    events already linked to their child). `matched`: child_ids that matched a patient.
+    """
+    start = add_months_date(as_of, -policy.compare_months)
+
+    def prep(df: pl.DataFrame) -> pl.DataFrame:
+        return df.select(COLUMNS).filter(
+            pl.col("child_id").is_in(matched.implode()) & pl.col("event_type").is_in(TYPES)
+            & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of)).unique()
+
+    h, c = prep(health), prep(case)
+    h_recent = h.filter(pl.col("event_date") >= start)
+    c_recent = c.filter(pl.col("event_date") >= start)
+    hp = _nearest(h_recent, c, policy.event_match_days)
+    cp = _nearest(c_recent, h, policy.event_match_days)
+    from_health = hp.filter(pl.col("other_date").is_null() |
+                            (pl.col("other_date") != pl.col("event_date"))).select(
+        "child_id", "event_type", pl.col("event_date").alias("health_date"),
+        pl.col("other_date").alias("case_date"), "row",
+        rule=pl.when(pl.col("other_date").is_null()).then(pl.lit("EVENT_MISSING_IN_CASE"))
+        .otherwise(pl.lit("DATE_MISMATCH")), side=pl.lit("health"))
+    from_case = cp.filter(pl.col("other_date").is_null()).select(
+        "child_id", "event_type", pl.lit(None, pl.Date).alias("health_date"),
+        pl.col("event_date").alias("case_date"), "row",
+        rule=pl.lit("EVENT_MISSING_IN_HEALTH"), side=pl.lit("case"))
+    return pl.concat([from_health, from_case]).sort(
+        "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True)

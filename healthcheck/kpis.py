@@ -1,0 +1,74 @@
+"""The figures (SPEC §4 kpis.csv), for one source of health events.
+
+Each measure is defined by which children are in its denominator and numerator, so the children
+who make the difference between the health and the case figures can be listed.
+P = the children whose clock started in the reporting period (inclusive).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+MEASURES = (
+    "notification_mean_wd", "notification_on_time_pct", "iha_on_time_pct", "rha_in_date_pct",
+    "oc2_health_assessment_pct", "oc2_teeth_check_pct", "oc2_immunisations_pct",
+)
+
+
+def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl.DataFrame:
+    """Long frame: measure, child_id, num (Float64: 1/0, or working days for the mean).
+
+    One row per child in the measure's denominator.
+    """
+    in_p = pl.col("clock_start").is_between(period_start, period_end)
+    ns, ihs, rs = pl.col("notification_status"), pl.col("iha_status"), pl.col("rha_status")
+    cohort = pl.col("oc2_cohort").fill_null(False)
+    active = pl.col("in_care").fill_null(False) & pl.col("clock_start").is_not_null()
+    defs: list[tuple[str, pl.Expr, pl.Expr]] = [
+        ("notification_mean_wd", in_p & ns.is_in(["on_time", "late"]),
+         pl.col("notification_wd").cast(pl.Float64)),
+        ("notification_on_time_pct", in_p & ns.is_in(["on_time", "late", "missing"]),
+         ns == "on_time"),
+        ("iha_on_time_pct", in_p & ihs.is_in(["on_time", "late", "overdue"]), ihs == "on_time"),
+        ("rha_in_date_pct", active & ~rs.is_in(["not_required", "declined"]),
+         rs.is_in(["in_date", "due_soon"])),
+        ("oc2_health_assessment_pct", cohort, pl.col("oc2_health_assessment")),
+        ("oc2_teeth_check_pct", cohort, pl.col("oc2_teeth_check")),
+        ("oc2_immunisations_pct", cohort, pl.col("oc2_immunisations")),
+    ]
+    parts = [
+        status.filter(den.fill_null(False)).select(
+            measure=pl.lit(name), child_id=pl.col("child_id"),
+            num=num.cast(pl.Float64).fill_null(0.0))
+        for name, den, num in defs
+    ]
+    return pl.concat(parts)
+
+
+def kpis(members: pl.DataFrame, source: str, period_start: date, period_end: date,
+         as_of: date) -> pl.DataFrame:
+    """kpis.csv rows for one source; a zero denominator gives a blank value."""
+    agg = members.group_by("measure").agg(numerator=pl.col("num").sum(), denominator=pl.len())
+    base = pl.DataFrame({"measure": MEASURES})
+    out = base.join(agg, on="measure", how="left").with_columns(
+        pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0).cast(pl.Int64))
+    ratio = pl.col("numerator") / pl.col("denominator")
+    value = pl.when(pl.col("denominator") == 0).then(None).when(
+        pl.col("measure") == "notification_mean_wd").then(ratio).otherwise(ratio * 100)
+    return out.select(
+        "measure", source=pl.lit(source), numerator=pl.col("numerator").round(0).cast(pl.Int64),
+        denominator="denominator", value=value.round(1),
+        period_start=pl.lit(period_start), period_end=pl.lit(period_end), as_of=pl.lit(as_of),
+    )
+
+
+def differences(health: pl.DataFrame, case: pl.DataFrame) -> dict[str, list[str]]:
+    """Per measure, the children counted differently by the two sources (sorted child_ids)."""
+    both = health.join(case, on=["measure", "child_id"], how="full", coalesce=True,
+                       suffix="_case")
+    diff = both.filter(pl.col("num").ne_missing(pl.col("num_case")))
+    out = diff.group_by("measure").agg(pl.col("child_id").unique().sort())
+    found = {r["measure"]: r["child_id"] for r in out.iter_rows(named=True)}
+    return {m: found.get(m, []) for m in MEASURES}

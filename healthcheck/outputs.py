@@ -1,0 +1,70 @@
+"""Writing results: everything is built in a private temporary folder inside the output folder,
+then each file is renamed into place, so a failed run leaves the previous outputs whole.
+Files are readable by their owner only (0600; folders 0700)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from healthcheck.reconcile import Result
+
+OUTPUT_FILES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "worklist.xlsx")
+
+
+def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
+    """Call each writer on a temporary path, then move all files into `out` together."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = Path(tempfile.mkdtemp(prefix=".healthcheck-", dir=out))
+    try:
+        for name, write in writers.items():
+            write(tmp / name)
+            os.chmod(tmp / name, 0o600)
+        written = []
+        for name in writers:
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_csv(frame: pl.DataFrame) -> Callable[[Path], None]:
+    return lambda p: frame.write_csv(p, date_format="%Y-%m-%d")
+
+
+def write_json(data: dict) -> Callable[[Path], None]:
+    def write(p: Path) -> None:
+        p.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    return write
+
+
+def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Path]:
+    writers: dict[str, Callable[[Path], None]] = {
+        "children.csv": write_csv(result.children),
+        "flags.csv": write_csv(result.flags),
+        "kpis.csv": write_csv(result.kpis),
+        "summary.json": write_json(result.summary),
+    }
+    if workbook:
+        from healthcheck.workbook import write_workbook
+
+        def wb(p: Path) -> None:
+            write_workbook(p, children=result.children, flags=result.flags, kpis=result.kpis,
+                           disagreements=result.disagreements,
+                           as_of=_as_of(result), horizon_days=result.summary["policy"][
+                               "horizon_days"])
+        writers["worklist.xlsx"] = wb
+    return write_atomically(out, writers)
+
+
+def _as_of(result: Result):  # noqa: ANN202
+    from datetime import date
+    return date.fromisoformat(result.summary["as_of"])

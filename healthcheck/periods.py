@@ -1,0 +1,66 @@
+"""Periods of care, clock start, in care, OC2 cohort (SPEC §2).
+
+Period of care: a child's episodes sorted by start; a new period starts at an episode with
+rne = S, or (rne blank) when the episode does not start on the day the previous one ended.
+Only episodes that started on or before the as-of date count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from healthcheck.calendar import add_months
+from healthcheck.schema import SHORT_BREAK_STATUSES
+
+
+def usable_episodes(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    """Episodes with a child and a start on or before as-of, sorted, with their period number."""
+    ep = episodes.lazy().filter(
+        pl.col("child_id").is_not_null() & pl.col("start_date").is_not_null()
+        & (pl.col("start_date") <= as_of)
+    ).sort("child_id", "start_date", "end_date", "row", nulls_last=True)
+    prev_end = pl.col("end_date").shift(1).over("child_id")
+    first = pl.col("start_date").cum_count().over("child_id") == 1
+    new = (
+        first
+        | (pl.col("rne") == "S").fill_null(False)
+        | (pl.col("rne").is_null() & (prev_end.is_null() | (pl.col("start_date") != prev_end)))
+    )
+    return ep.with_columns(period=new.cast(pl.Int32).cum_sum().over("child_id"))
+
+
+def periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    """Every period of care: child_id, period, period_start, period_end, clock_start, first_row."""
+    short = pl.col("legal_status").is_in(SHORT_BREAK_STATUSES).fill_null(False)
+    return usable_episodes(episodes, as_of).group_by("child_id", "period").agg(
+        period_start=pl.col("start_date").first(),
+        period_end=pl.col("end_date").last(),
+        clock_start=pl.col("start_date").filter(~short).min(),
+        first_row=pl.col("row").first(),
+    )
+
+
+def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    """Per child: its latest period started on or before as-of, in_care and oc2_cohort.
+
+    In care: an episode covers as-of (start <= as-of, end blank or after as-of).
+    OC2 cohort [DfE SSDA903]: in care, the period started on or before as-of - 12 months, and
+    no V3/V4 episode overlaps [as-of - 12 months, as-of]. (Boundaries inclusive: docs/rules.md.)
+    """
+    ep = usable_episodes(episodes, as_of)
+    year_ago = add_months(pl.lit(as_of), -12)
+    covers = pl.col("end_date").is_null() | (pl.col("end_date") > as_of)
+    short_in_year = pl.col("legal_status").is_in(SHORT_BREAK_STATUSES).fill_null(False) & (
+        pl.col("end_date").is_null() | (pl.col("end_date") >= year_ago))
+    per_child = ep.group_by("child_id").agg(
+        in_care=covers.any(),
+        short_break_in_year=short_in_year.any(),
+        period=pl.col("period").max(),
+    )
+    latest = periods(ep, as_of).join(per_child, on=["child_id", "period"], how="inner")
+    return latest.with_columns(
+        oc2_cohort=pl.col("in_care") & (pl.col("period_start") <= year_ago)
+        & ~pl.col("short_break_in_year"),
+    ).select("child_id", "period_start", "period_end", "clock_start", "in_care", "oc2_cohort")

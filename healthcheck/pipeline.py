@@ -1,0 +1,36 @@
+"""read -> normalise -> reconcile -> write, as one call (used by `reconcile` and `demo`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import date
+from pathlib import Path
+
+from healthcheck.ingest import ingest
+from healthcheck.outputs import write_result
+from healthcheck.policy import load_policy
+from healthcheck.reconcile import Result, reconcile
+
+
+def _no_step(label: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
+def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
+                  period_start: date | None = None, period_end: date | None = None,
+                  cutover: date | None = None, policy_file: Path | None = None,
+                  mapping_case: Path | None = None, mapping_health: Path | None = None,
+                  workbook: bool = True,
+                  step: Callable[[str], AbstractContextManager[None]] = _no_step) -> Result:
+    policy = load_policy(policy_file)
+    with step("Reading the case-system extract"):
+        c = ingest(case, "case", mapping_case)
+    with step("Reading the health extract"):
+        h = ingest(health, "health", mapping_health)
+    with step("Reconciling"):
+        result = reconcile(c, h, as_of=as_of, period_start=period_start,
+                           period_end=period_end, cutover=cutover, policy=policy)
+    with step("Writing outputs"):
+        write_result(result, out, workbook=workbook)
+    return result

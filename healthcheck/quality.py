@@ -1,0 +1,226 @@
+"""Data-quality flags found by looking across rows and systems (SPEC §3).
+
+Cell-level flags come from `ingest`; these need the as-of date, several tables or the match.
+Each function returns flag rows (see `flags.make_flags`) and is independent of the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from healthcheck.flags import concat_flags, make_flags
+from healthcheck.ingest import Extract
+from healthcheck.periods import periods
+
+
+@dataclass
+class Context:
+    case: Extract
+    health: Extract
+    kids: pl.DataFrame  # case children, one row per child_id (first row kept)
+    latest: pl.DataFrame  # latest period per child (periods.latest_periods)
+    link: pl.DataFrame  # child_id, pid, method
+    health_events: pl.DataFrame  # health events with pid and child_id (one row per link)
+    as_of: date
+    cutover: date | None
+
+    def cfile(self, table: str) -> str:
+        return self.case.files[table]
+
+    def hfile(self, table: str) -> str:
+        return self.health.files[table]
+
+
+def _case(ctx: Context, table: str) -> dict:
+    return dict(source="case", file=ctx.cfile(table), table=table, row=pl.col("row"),
+                child_id=pl.col("child_id"))
+
+
+def _health(ctx: Context, table: str) -> dict:
+    return dict(source="health", file=ctx.hfile(table), table=table, row=pl.col("row"),
+                nhs_number=pl.col("nhs_number"))
+
+
+def _in_care(ctx: Context) -> pl.DataFrame:
+    return ctx.kids.join(ctx.latest.filter(pl.col("in_care")).select("child_id"), on="child_id")
+
+
+def child_id_repeated(ctx: Context) -> pl.DataFrame:
+    ch = ctx.case.tables["children"].filter(pl.col("child_id").is_not_null())
+    dup = ch.join(ctx.kids.select("child_id", keep=pl.col("row")), on="child_id").filter(
+        pl.col("row") != pl.col("keep"))
+    return make_flags(dup, "CHILD_ID_REPEATED", field="child_id", value=pl.col("child_id"),
+                      **_case(ctx, "children"))
+
+
+def record_unlinked(ctx: Context) -> pl.DataFrame:
+    known = ctx.kids.select("child_id")
+    parts = []
+    for table in ("episodes", "health_events"):
+        t = ctx.case.tables[table].filter(pl.col("child_id").is_not_null())
+        parts.append(make_flags(t.join(known, on="child_id", how="anti"), "RECORD_UNLINKED",
+                                field="child_id", value=pl.col("child_id"), **_case(ctx, table)))
+    ev = ctx.health_events.filter(pl.col("pid").is_null() & (
+        pl.col("nhs_number").is_not_null() | pl.col("trust_id").is_not_null()))
+    parts.append(make_flags(ev, "RECORD_UNLINKED", field="nhs_number",
+                            value=pl.coalesce("nhs_number", "trust_id"),
+                            message="Event's NHS number / trust id matches no patient in the "
+                                    "health extract: correct it or add the patient.",
+                            **_health(ctx, "events")))
+    return concat_flags(parts)
+
+
+def nhs_number_missing(ctx: Context) -> pl.DataFrame:
+    invalid_rows = ctx.case.flags.filter(
+        (pl.col("rule") == "NHS_NUMBER_INVALID") & (pl.col("table") == "children")
+    ).select("row")
+    kids = _in_care(ctx).filter(pl.col("nhs_number").is_null()).join(
+        invalid_rows, on="row", how="anti")
+    return make_flags(kids, "NHS_NUMBER_MISSING", field="nhs_number", **_case(ctx, "children"))
+
+
+def duplicate_nhs_number(ctx: Context) -> pl.DataFrame:
+    ch = ctx.case.tables["children"].filter(pl.col("nhs_number").is_not_null())
+    ch = ch.filter(pl.col("child_id").n_unique().over("nhs_number") > 1)
+    pa = ctx.health.tables["patients"].filter(pl.col("nhs_number").is_not_null())
+    pa = pa.filter(pl.len().over("nhs_number") > 1)
+    return concat_flags([
+        make_flags(ch, "DUPLICATE_NHS_NUMBER", field="nhs_number", value=pl.col("nhs_number"),
+                   nhs_number=pl.col("nhs_number"), **_case(ctx, "children")),
+        make_flags(pa, "DUPLICATE_NHS_NUMBER", field="nhs_number", value=pl.col("nhs_number"),
+                   **_health(ctx, "patients")),
+    ])
+
+
+def _dates_after(frame: pl.DataFrame, col: str, limit: date | pl.Expr) -> pl.DataFrame:
+    return frame.filter(pl.col(col) > limit)
+
+
+def date_in_future(ctx: Context) -> pl.DataFrame:
+    a = ctx.as_of
+    c, h = ctx.case.tables, ctx.health.tables
+    parts = []
+    for table, col in (("children", "dob"), ("episodes", "start_date"),
+                       ("health_events", "event_date")):
+        t = _dates_after(c[table], col, a)
+        parts.append(make_flags(t, "DATE_IN_FUTURE", field=col,
+                                value=pl.col(col).cast(pl.String), **_case(ctx, table)))
+    for table, col in (("patients", "dob"), ("events", "event_date")):
+        t = _dates_after(h[table], col, a)
+        parts.append(make_flags(t, "DATE_IN_FUTURE", field=col,
+                                value=pl.col(col).cast(pl.String), **_health(ctx, table)))
+    return concat_flags(parts)
+
+
+def date_before_birth(ctx: Context) -> pl.DataFrame:
+    dob = ctx.kids.select("child_id", _dob="dob")
+    parts = []
+    for table, col in (("episodes", "start_date"), ("health_events", "event_date")):
+        t = ctx.case.tables[table].join(dob, on="child_id").filter(pl.col(col) < pl.col("_dob"))
+        parts.append(make_flags(t, "DATE_BEFORE_BIRTH", field=col,
+                                value=pl.col(col).cast(pl.String), **_case(ctx, table)))
+    pdob = ctx.health.tables["patients"].select(pid="row", _dob="dob")
+    ev = (ctx.health_events.filter(pl.col("pid").is_not_null()).join(pdob, on="pid")
+          .filter(pl.col("event_date") < pl.col("_dob")).unique("row"))
+    parts.append(make_flags(ev, "DATE_BEFORE_BIRTH", field="event_date",
+                            value=pl.col("event_date").cast(pl.String), **_health(ctx, "events")))
+    return concat_flags(parts)
+
+
+def episode_overlap(ctx: Context) -> pl.DataFrame:
+    """An episode starting before an earlier-starting episode of the same child has ended."""
+    far = date(9999, 12, 31)
+    ep = ctx.case.tables["episodes"].filter(
+        pl.col("child_id").is_not_null() & pl.col("start_date").is_not_null()
+    ).sort("child_id", "start_date", "row")
+    reach = pl.col("end_date").fill_null(far).cum_max().shift(1).over("child_id")
+    bad = ep.filter(pl.col("start_date") < reach)
+    return make_flags(bad, "EPISODE_OVERLAP", field="start_date",
+                      value=pl.col("start_date").cast(pl.String), **_case(ctx, "episodes"))
+
+
+def likely_duplicate_child(ctx: Context) -> pl.DataFrame:
+    """Same DOB, surname and forename on two child_ids, or two child_ids matching one patient."""
+    ch = ctx.kids
+    key = [pl.col("dob"), pl.col("surname").str.to_lowercase(),
+           pl.col("forename").str.to_lowercase()]
+    named = ch.filter(pl.all_horizontal([k.is_not_null() for k in key]))
+    same = named.filter(pl.col("child_id").n_unique().over(key) > 1).select("child_id")
+    shared = ctx.link.filter(pl.col("child_id").n_unique().over("pid") > 1).select("child_id")
+    dup = ch.join(pl.concat([same, shared]).unique(), on="child_id", how="semi")
+    return make_flags(dup, "LIKELY_DUPLICATE_CHILD", field="child_id",
+                      value=pl.col("child_id"), **_case(ctx, "children"))
+
+
+def migration_cutover_start(ctx: Context) -> pl.DataFrame:
+    if ctx.cutover is None:
+        return concat_flags([])
+    p = periods(ctx.case.tables["episodes"], ctx.as_of).filter(
+        pl.col("period_start") == ctx.cutover).collect()
+    p = p.join(ctx.kids.select("child_id"), on="child_id", how="semi")
+    return make_flags(p, "MIGRATION_CUTOVER_START", field="start_date",
+                      value=pl.col("period_start").cast(pl.String),
+                      **{**_case(ctx, "episodes"), "row": pl.col("first_row")})
+
+
+def migration_history_gap(ctx: Context) -> pl.DataFrame:
+    if ctx.cutover is None:
+        return concat_flags([])
+    types = ["iha", "rha", "dental"]
+    cut = ctx.cutover
+    kids = ctx.latest.filter(pl.col("in_care") & (pl.col("period_start") < cut)).select("child_id")
+    case_has = ctx.case.tables["health_events"].filter(
+        pl.col("event_type").is_in(types) & (pl.col("event_date") < cut)).select("child_id")
+    health_has = ctx.health_events.filter(
+        pl.col("child_id").is_not_null() & pl.col("event_type").is_in(types)
+        & (pl.col("event_date") < cut)).select("child_id")
+    gap = (kids.join(case_has, on="child_id", how="anti")
+           .join(health_has, on="child_id", how="semi").unique())
+    return make_flags(gap, "MIGRATION_HISTORY_GAP", source="reconcile", child_id=pl.col("child_id"),
+                      field="event_date", value=None)
+
+
+def case_only(ctx: Context) -> pl.DataFrame:
+    kids = _in_care(ctx).join(ctx.link, on="child_id", how="anti")
+    return make_flags(kids, "CASE_ONLY", **{**_case(ctx, "children"), "source": "reconcile"},
+                      nhs_number=pl.col("nhs_number"), field="child_id", value=pl.col("child_id"))
+
+
+def health_only(ctx: Context) -> pl.DataFrame:
+    pats = ctx.health.tables["patients"].join(ctx.link.select(row="pid"), on="row", how="anti")
+    return make_flags(pats, "HEALTH_ONLY", **{**_health(ctx, "patients"), "source": "reconcile"},
+                      field="nhs_number", value=pl.coalesce("nhs_number", "trust_id"))
+
+
+def matched_on_demographics(ctx: Context) -> pl.DataFrame:
+    kids = ctx.kids.join(ctx.link.filter(pl.col("method") == "demographics").select("child_id")
+                         .unique(), on="child_id")
+    return make_flags(kids, "MATCHED_ON_DEMOGRAPHICS",
+                      **{**_case(ctx, "children"), "source": "reconcile"},
+                      nhs_number=pl.col("nhs_number"), field="nhs_number", value=None)
+
+
+def dob_mismatch(ctx: Context) -> pl.DataFrame:
+    pdob = ctx.health.tables["patients"].select(pid="row", patient_dob="dob")
+    m = (ctx.kids.join(ctx.link.filter(pl.col("method") != "demographics"), on="child_id")
+         .join(pdob, on="pid").filter(pl.col("dob") != pl.col("patient_dob"))
+         .unique("child_id", keep="first").sort("row"))
+    return make_flags(m, "DOB_MISMATCH", **{**_case(ctx, "children"), "source": "reconcile"},
+                      nhs_number=pl.col("nhs_number"), field="dob",
+                      value=pl.format("case {} / health {}", pl.col("dob"),
+                                      pl.col("patient_dob")))
+
+
+CHECKS = (
+    child_id_repeated, record_unlinked, nhs_number_missing, duplicate_nhs_number,
+    date_in_future, date_before_birth, episode_overlap, likely_duplicate_child,
+    migration_cutover_start, migration_history_gap, case_only, health_only,
+    matched_on_demographics, dob_mismatch,
+)
+
+
+def derived_flags(ctx: Context) -> pl.DataFrame:
+    return concat_flags([check(ctx) for check in CHECKS])

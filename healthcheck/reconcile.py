@@ -1,0 +1,194 @@
+"""The reconciliation: ingested extracts -> periods -> rules -> match -> flags -> figures.
+
+Data flows one way; nothing here writes files (see outputs.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+
+from healthcheck import __version__
+from healthcheck.calendar import add_months_date
+from healthcheck.compare import compare_events
+from healthcheck.errors import UsageError
+from healthcheck.flags import CODES, SEVERITY_ORDER, concat_flags, make_flags
+from healthcheck.ingest import Extract
+from healthcheck.kpis import differences, kpis, membership
+from healthcheck.match import link_events, match_children
+from healthcheck.periods import latest_periods
+from healthcheck.policy import Policy
+from healthcheck.quality import Context, derived_flags
+from healthcheck.rules.evaluate import evaluate
+from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
+
+
+@dataclass
+class Result:
+    children: pl.DataFrame
+    flags: pl.DataFrame
+    kpis: pl.DataFrame
+    disagreements: pl.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def default_period(as_of: date) -> tuple[date, date]:
+    """The 12 months ending at as-of: (as-of - 12 months + 1 day, as-of)."""
+    return add_months_date(as_of, -12) + timedelta(days=1), as_of
+
+
+def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date | None = None,
+              period_end: date | None = None, cutover: date | None = None,
+              policy: Policy | None = None) -> Result:
+    policy = policy or Policy()
+    d_start, d_end = default_period(as_of)
+    period_start = period_start or d_start
+    period_end = period_end or d_end
+    if period_start > period_end:
+        raise UsageError(f"--period-start {period_start} is after --period-end {period_end}")
+
+    children = case.tables["children"]
+    kids = (children.filter(pl.col("child_id").is_not_null()).sort("row")
+            .unique("child_id", keep="first", maintain_order=True))
+    latest = latest_periods(case.tables["episodes"], as_of).collect()
+    base = kids.select("child_id", "dob").join(latest, on="child_id", how="left")
+
+    patients = health.tables["patients"]
+    link = match_children(kids, patients)
+    hev = link_events(health.tables["events"], patients).join(
+        link.select("pid", "child_id"), on="pid", how="left")
+    health_events = hev.filter(pl.col("child_id").is_not_null())
+    case_events = case.tables["health_events"]
+
+    lbase = base.lazy()
+    h_status = evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received")
+    c_status = evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent")
+    h_status, c_status = pl.collect_all([h_status, c_status])
+
+    h_members = membership(h_status, period_start, period_end)
+    c_members = membership(c_status, period_start, period_end)
+    kpi = pl.concat([kpis(h_members, "health", period_start, period_end, as_of),
+                     kpis(c_members, "case", period_start, period_end, as_of)])
+
+    ctx = Context(case, health, kids, latest, link, hev, as_of, cutover)
+    disagreements = compare_events(health_events, case_events, link["child_id"].unique(),
+                                   policy, as_of)
+    flags = concat_flags([case.flags, health.flags, derived_flags(ctx),
+                          _disagreement_flags(disagreements, case, health)])
+    flags = _enrich_flags(flags, kids, link, hev)
+    nhs = kids.select("child_id", "nhs_number")
+    disagreements = disagreements.join(nhs, on="child_id", how="left").with_columns(
+        message=pl.col("rule").replace_strict({c: CODES[c].message for c in CODES}))
+    out_children = _children_table(kids, h_status, link, patients)
+    summary = _summary(case, health, out_children, flags, kpi, policy, as_of, period_start,
+                       period_end, cutover, differences(h_members, c_members))
+    return Result(out_children, flags, kpi, disagreements, summary)
+
+
+def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.DataFrame:
+    parts = []
+    for rule in ("EVENT_MISSING_IN_CASE", "DATE_MISMATCH", "EVENT_MISSING_IN_HEALTH"):
+        side_health = rule != "EVENT_MISSING_IN_HEALTH"
+        rows = d.filter(pl.col("rule") == rule)
+        parts.append(make_flags(
+            rows, rule, source="reconcile",
+            file=health.files["events"] if side_health else case.files["health_events"],
+            table="events" if side_health else "health_events", row=pl.col("row"),
+            child_id=pl.col("child_id"), field="event_date",
+            value=pl.format("{} health {} / case {}", pl.col("event_type"),
+                            pl.col("health_date").cast(pl.String).fill_null("none"),
+                            pl.col("case_date").cast(pl.String).fill_null("none"))))
+    return concat_flags(parts)
+
+
+def _enrich_flags(flags: pl.DataFrame, kids: pl.DataFrame, link: pl.DataFrame,
+                  hev: pl.DataFrame) -> pl.DataFrame:
+    """Fill child_id on health flags (via the match) and nhs_number on case flags; sort."""
+    pat_child = link.group_by("pid").agg(pl.col("child_id").min().alias("_c1"))
+    ev_child = hev.filter(pl.col("child_id").is_not_null()).group_by("row").agg(
+        pl.col("child_id").min().alias("_c2"))
+    kid_nhs = kids.select("child_id", _n=pl.col("nhs_number"))
+    is_h = pl.col("source").is_in(["health", "reconcile"])
+    f = (flags.join(pat_child, left_on="row", right_on="pid", how="left")
+         .join(ev_child, on="row", how="left")
+         .with_columns(child_id=pl.coalesce(
+             "child_id",
+             pl.when(is_h & (pl.col("table") == "patients")).then("_c1"),
+             pl.when(is_h & (pl.col("table") == "events")).then("_c2")))
+         .join(kid_nhs, on="child_id", how="left")
+         .with_columns(nhs_number=pl.coalesce("nhs_number", "_n")))
+    return f.select(FLAG_COLUMNS).sort(
+        pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8),
+        "rule", "source", "table", "row", "child_id", "field", nulls_last=True,
+        maintain_order=True)
+
+
+def _children_table(kids: pl.DataFrame, status: pl.DataFrame, link: pl.DataFrame,
+                    patients: pl.DataFrame) -> pl.DataFrame:
+    method_rank = pl.col("method").replace_strict(
+        {"nhs": 0, "la_id": 1, "demographics": 2}, return_dtype=pl.Int8)
+    methods = link.sort(method_rank).group_by("child_id").agg(
+        match_method=pl.col("method").first())
+    case_rows = (kids.select("child_id", "nhs_number")
+                 .join(status.drop("dob"), on="child_id", how="left")
+                 .join(methods, on="child_id", how="left")
+                 .with_columns(
+                     match_status=pl.when(pl.col("match_method").is_not_null())
+                     .then(pl.lit("matched")).otherwise(pl.lit("case_only")),
+                     in_care=pl.col("in_care").fill_null(False),
+                     oc2_cohort=pl.col("oc2_cohort").fill_null(False))
+                 .with_columns(_not_required(status.columns)))
+    health_only = patients.join(link.select(row="pid"), on="row", how="anti").sort("row")
+    ho = health_only.select("nhs_number", match_status=pl.lit("health_only"))
+    out = pl.concat([case_rows.sort("child_id"), ho], how="diagonal_relaxed")
+    return out.select(CHILDREN_COLUMNS)
+
+
+def _not_required(columns: list[str]) -> list[pl.Expr]:
+    """A child with no period before as-of: every check is not_required (SPEC §2)."""
+    no_period = pl.col("period_start").is_null()
+    cols = ["notification_status", "iha_status", "rha_status", "dental_status",
+            "immunisations_status"]
+    return [pl.when(no_period).then(pl.lit("not_required")).otherwise(pl.col(c)).alias(c)
+            for c in cols]
+
+
+def _summary(case: Extract, health: Extract, children: pl.DataFrame, flags: pl.DataFrame,
+             kpi: pl.DataFrame, policy: Policy, as_of: date, period_start: date,
+             period_end: date, cutover: date | None,
+             diffs: dict[str, list[str]]) -> dict[str, Any]:
+    case_kids = children.filter(pl.col("match_status") != "health_only")
+    in_care = case_kids.filter(pl.col("in_care"))
+
+    def counts(frame: pl.DataFrame, col: str) -> dict[str, int]:
+        vc = frame.group_by(col).len().sort(col, nulls_last=True)
+        return {str(k): int(v) for k, v in vc.iter_rows()}
+
+    return {
+        "tool": {"name": "healthcheck", "version": __version__},
+        "as_of": as_of.isoformat(),
+        "period": {"start": period_start.isoformat(), "end": period_end.isoformat()},
+        "cutover": cutover.isoformat() if cutover else None,
+        "policy": policy.as_dict(),
+        "inputs": {
+            "case": {"path": str(case.path), "files": case.hashes, "rows": case.raw_rows},
+            "health": {"path": str(health.path), "files": health.hashes,
+                       "rows": health.raw_rows},
+        },
+        "counts": {
+            "case_children": case_kids.height,
+            "in_care": in_care.height,
+            "match_status": counts(children, "match_status"),
+            "oc2_cohort": int(case_kids["oc2_cohort"].sum()),
+            "in_care_statuses": {c: counts(in_care, c) for c in (
+                "notification_status", "iha_status", "rha_status", "dental_status",
+                "immunisations_status")},
+            "flags_by_severity": counts(flags, "severity"),
+            "flags_by_rule": counts(flags, "rule"),
+        },
+        "kpis": kpi.with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts(),
+        "differences": {m: ids for m, ids in diffs.items()},
+    }

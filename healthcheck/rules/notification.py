@@ -1,0 +1,43 @@
+"""R1 Notification [S: Care Planning, Placement and Case Review (England) Regs 2010 reg 13; LP].
+
+The LA tells the health team that a child became looked after. Working days from clock start to
+the earliest notification (health: `notification_received`; LA side: `notification_sent`) dated
+on or after clock start - 10 calendar days; one before clock start counts as 0. Target 5 working
+days. Status: on_time, late, missing (none and as-of past the target day), pending (none, target
+day not yet past), not_required (no clock).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from healthcheck.calendar import add_working_days, working_days_between
+from healthcheck.policy import Policy
+
+
+def notification(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
+                 event_type: str = "notification_received") -> pl.LazyFrame:
+    clock = pl.col("clock_start")
+    first = (
+        events.filter(pl.col("event_type") == event_type)
+        .join(base.select("child_id", "clock_start"), on="child_id")
+        .filter(pl.col("event_date") >= clock - pl.duration(days=policy.notification_lookback_days))
+        .group_by("child_id").agg(notification_date=pl.col("event_date").min())
+    )
+    wd = working_days_between(clock, pl.col("notification_date")).clip(lower_bound=0)
+    target_day = add_working_days(clock, policy.notification_target_wd)
+    out = base.select("child_id", "clock_start").join(first, on="child_id", how="left")
+    out = out.with_columns(
+        notification_date=pl.when(clock.is_not_null()).then(pl.col("notification_date")),
+    ).with_columns(notification_wd=wd.cast(pl.Int64))
+    status = (
+        pl.when(clock.is_null()).then(pl.lit("not_required"))
+        .when(pl.col("notification_wd") <= policy.notification_target_wd).then(pl.lit("on_time"))
+        .when(pl.col("notification_wd").is_not_null()).then(pl.lit("late"))
+        .when(pl.lit(as_of) > target_day).then(pl.lit("missing"))
+        .otherwise(pl.lit("pending"))
+    )
+    return out.select("child_id", "notification_date", "notification_wd",
+                      status.alias("notification_status"))

@@ -1,0 +1,37 @@
+"""R6 OC2 cohort measures [DfE SSDA903 OC2].
+
+The cohort (in care at as-of, looked after continuously for 12 months, no V3/V4 in those 12
+months) is decided in `periods.latest_periods`. For it: HEALTH_ASSESSMENT = an IHA or RHA dated
+in [as-of - 12 months, as-of]; TEETH_CHECK = a dental check in those 12 months; IMMUNISATIONS =
+up to date (R5); HEALTH_CHECK (development assessment) only for children under 5 at as-of.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from healthcheck.calendar import add_months
+from healthcheck.policy import Policy
+
+
+def oc2(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
+        immunisations: pl.LazyFrame) -> pl.LazyFrame:
+    year_ago = add_months(pl.lit(as_of), -12)
+    recent = events.filter(pl.col("event_date") >= year_ago).group_by("child_id").agg(
+        oc2_health_assessment=pl.col("event_type").is_in(["iha", "rha"]).any(),
+        oc2_teeth_check=(pl.col("event_type") == "dental").any(),
+    )
+    out = (base.select("child_id", "dob", "oc2_cohort")
+           .join(recent, on="child_id", how="left")
+           .join(immunisations, on="child_id", how="left"))
+    cohort = pl.col("oc2_cohort").fill_null(False)
+    return out.select(
+        "child_id",
+        (cohort & pl.col("oc2_health_assessment").fill_null(False)).alias("oc2_health_assessment"),
+        (cohort & pl.col("oc2_teeth_check").fill_null(False)).alias("oc2_teeth_check"),
+        (cohort & (pl.col("immunisations_status") == "up_to_date")).alias("oc2_immunisations"),
+        (cohort & (pl.lit(as_of) < add_months(pl.col("dob"), 60)).fill_null(False))
+        .alias("oc2_health_check_due"),
+    )
