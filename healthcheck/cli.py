@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from healthcheck import __version__
-from healthcheck.errors import EXIT_FLAGS, EXIT_USAGE, HealthcheckError, UsageError
+from healthcheck.errors import EXIT_FLAGS, HealthcheckError, UsageError
 
 app = typer.Typer(
     help="Reconcile looked-after children's statutory health checks between the LA case "
@@ -305,9 +305,4 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
 
 
 def main() -> None:
-    try:
-        app()
-    except SystemExit as e:
-        if e.code == 2 and isinstance(e.code, int):  # click usage errors
-            raise SystemExit(EXIT_USAGE) from None
-        raise
+    app()  # click exits 2 on usage errors; _edge maps our own errors

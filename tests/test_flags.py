@@ -1,0 +1,180 @@
+"""Each derived flag of SPEC §3 raised once, on the right row, in one small authority."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.helpers import run
+
+AS_OF = date(2026, 3, 31)
+CUTOVER = date(2024, 10, 31)
+N1, N3, N4, N8, N9, N10 = ("9990000018", "9990000026", "9990000034", "9990000042",
+                           "9990000050", "9990000069")
+
+
+def ep(child: str, start: str, end: str | None = None, ls: str = "C2", rne: str = "S") -> dict:
+    return {"child_id": child, "start_date": start, "end_date": end, "legal_status": ls,
+            "rne": rne}
+
+
+CASE = {
+    "children": [
+        {"child_id": "C1", "nhs_number": N1, "forename": "Ann", "surname": "Lee",
+         "dob": "2015-06-01"},
+        {"child_id": "C2", "nhs_number": None, "forename": "Bob", "surname": "Roe",
+         "dob": "2014-01-01"},
+        {"child_id": "C3", "nhs_number": N3, "forename": "Cy", "surname": "Ng",
+         "dob": "2013-01-01"},
+        {"child_id": "C4", "nhs_number": N4, "forename": "Di", "surname": "Ox",
+         "dob": "2012-01-01"},
+        {"child_id": "C5", "nhs_number": N4, "forename": "Dee", "surname": "Ox",
+         "dob": "2012-01-01"},
+        {"child_id": "C6", "nhs_number": None, "forename": "Ed", "surname": "Po",
+         "dob": "2016-01-01"},
+        {"child_id": "C7", "nhs_number": None, "forename": "Fi", "surname": "Qu",
+         "dob": "2026-05-01"},
+        {"child_id": "C8", "nhs_number": N8, "forename": "Gu", "surname": "Ry",
+         "dob": "2011-01-01"},
+        {"child_id": "C9", "nhs_number": N9, "forename": "Hal", "surname": "Sy",
+         "dob": "2010-01-01"},
+        {"child_id": "C10", "nhs_number": None, "forename": "Ida", "surname": "Tu",
+         "dob": "2012-02-02"},
+        {"child_id": "C11", "nhs_number": None, "forename": "Ida", "surname": "Tu",
+         "dob": "2012-02-02"},
+    ],
+    "episodes": [
+        ep("C1", "2024-10-31"), ep("C2", "2023-01-01"), ep("C3", "2023-01-01"),
+        ep("C4", "2023-01-01"), ep("C5", "2023-01-01"),
+        ep("C6", "2015-12-01", "2017-01-01"), ep("C6", "2016-06-01", None, rne="P"),
+        ep("C8", "2023-01-01", "2023-06-01"), ep("C9", "2022-01-01"),
+        ep("C10", "2020-01-01", "2020-02-01"), ep("C11", "2020-01-01", "2020-02-01"),
+    ],
+    "health_events": [
+        {"child_id": "C9", "event_type": "rha", "event_date": "2025-01-01"},
+        {"child_id": "C9", "event_type": "dental", "event_date": "2025-07-01"},
+        {"child_id": "C9", "event_type": "iha", "event_date": "2026-06-01"},
+    ],
+}
+HEALTH = {
+    "patients": [
+        {"nhs_number": N1, "trust_id": "T1", "forename": "Ann", "surname": "Lee",
+         "dob": "2015-06-01"},
+        {"nhs_number": None, "trust_id": "T2", "forename": "Bobby", "surname": " roe ",
+         "dob": "2014-01-01"},
+        {"nhs_number": N4, "trust_id": "T4", "forename": "Di", "surname": "Ox",
+         "dob": "2012-01-01"},
+        {"nhs_number": None, "trust_id": "T8", "la_child_id": "C8", "forename": "Gu",
+         "surname": "Ry", "dob": "2011-01-02"},
+        {"nhs_number": N9, "trust_id": "T9", "forename": "Hal", "surname": "Sy",
+         "dob": "2010-01-01"},
+        {"nhs_number": N10, "trust_id": "T10", "forename": "Jo", "surname": "Vu",
+         "dob": "2009-01-01"},
+    ],
+    "events": [
+        {"nhs_number": N9, "event_type": "iha", "event_date": "2022-02-01"},
+        {"nhs_number": N9, "event_type": "rha", "event_date": "2025-06-01"},
+        {"nhs_number": N9, "event_type": "dental", "event_date": "2025-07-10"},
+        {"nhs_number": N1, "event_type": "iha", "event_date": "2010-01-01"},
+        {"trust_id": "T8", "event_type": "dental", "event_date": "2026-04-02"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def flags(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
+    res = run(tmp_path_factory.mktemp("flags"), CASE, HEALTH, AS_OF, cutover=CUTOVER)
+    return res.flags
+
+
+def got(flags: pl.DataFrame, rule: str) -> list[tuple]:
+    f = flags.filter(pl.col("rule") == rule)
+    return sorted(f.select("child_id", "table", "row").rows(), key=str)
+
+
+@pytest.mark.parametrize("rule,expected", [
+    # in care with no NHS number (C6 and C7 too: C6 in care; C7 has no episode)
+    ("NHS_NUMBER_MISSING", [("C2", "children", 2), ("C6", "children", 6)]),
+    ("DUPLICATE_NHS_NUMBER", [("C4", "children", 4), ("C5", "children", 5)]),
+    ("CASE_ONLY", [("C3", "children", 3), ("C6", "children", 6)]),
+    ("HEALTH_ONLY", [(None, "patients", 6)]),
+    ("MATCHED_ON_DEMOGRAPHICS", [("C2", "children", 2)]),
+    ("DOB_MISMATCH", [("C8", "children", 8)]),
+    # C4/C5 both match patient 3; C10/C11 same name and DOB
+    ("LIKELY_DUPLICATE_CHILD", [("C10", "children", 10), ("C11", "children", 11),
+                                ("C4", "children", 4), ("C5", "children", 5)]),
+    ("MIGRATION_CUTOVER_START", [("C1", "episodes", 1)]),
+    ("MIGRATION_HISTORY_GAP", [("C9", None, None)]),
+    ("DATE_BEFORE_BIRTH", [("C1", "events", 4), ("C6", "episodes", 6)]),
+    ("EPISODE_OVERLAP", [("C6", "episodes", 7)]),
+    ("DATE_IN_FUTURE", [("C7", "children", 7), ("C8", "events", 5), ("C9", "health_events", 3)]),
+    # health rha 2025-06-01: no case rha within 31 days
+    ("EVENT_MISSING_IN_CASE", [("C9", "events", 2)]),
+    # case rha 2025-01-01: no health rha within 31 days
+    ("EVENT_MISSING_IN_HEALTH", [("C9", "health_events", 1)]),
+    ("DATE_MISMATCH", [("C9", "events", 3)]),
+])
+def test_flag(flags: pl.DataFrame, rule: str, expected: list[tuple]) -> None:
+    assert got(flags, rule) == sorted(expected, key=str)
+
+
+def test_flag_rows_name_their_file_and_severity(flags: pl.DataFrame) -> None:
+    assert flags.filter(pl.col("rule") == "CASE_ONLY")["severity"].unique().to_list() == [
+        "error"]
+    dm = flags.filter(pl.col("rule") == "DATE_MISMATCH").row(0, named=True)
+    assert dm["file"].endswith("events.csv")
+    assert dm["value"] == "dental health 2025-07-10 / case 2025-07-01"
+    assert dm["nhs_number"] == N9
+    assert flags.filter(pl.col("message").is_null()).height == 0
+
+
+def test_no_cutover_no_migration_flags(tmp_path: Path) -> None:
+    res = run(tmp_path, CASE, HEALTH, AS_OF)
+    assert res.flags.filter(pl.col("rule").str.starts_with("MIGRATION")).height == 0
+
+
+def test_children_match_columns(tmp_path: Path) -> None:
+    res = run(tmp_path, CASE, HEALTH, AS_OF)
+    ch = {r["child_id"]: r for r in res.children.iter_rows(named=True) if r["child_id"]}
+    assert ch["C2"]["match_method"] == "demographics"
+    assert ch["C8"]["match_method"] == "la_id"
+    assert ch["C3"]["match_status"] == "case_only"
+    assert ch["C7"]["iha_status"] == "not_required"  # no period at all
+    ho = res.children.filter(pl.col("match_status") == "health_only")
+    assert ho["nhs_number"].to_list() == [N10]
+
+
+def test_local_codes_keep_every_row_accounted_for(tmp_path: Path) -> None:
+    case = {
+        "children": [{"child_id": "A", "dob": "2015-01-01"}, {"child_id": "A", "dob": None},
+                     {"child_id": None, "dob": "2015-01-01"}],
+        "episodes": [ep("A", "2024-01-01"), ep("ZZ", "2024-01-01"),
+                     {"child_id": "A", "start_date": "2024-02-01", "legal_status": None}],
+        "health_events": [
+            {"child_id": "A", "event_type": "haircut", "event_date": "2024-03-01"},
+            {"child_id": "A", "event_type": "immunisations_up_to_date",
+             "event_date": "2024-03-01", "detail": "maybe"},
+            {"child_id": "A", "event_type": "declined", "event_date": "2024-03-01",
+             "detail": "Yes"}],
+    }
+    health = {"patients": [{"nhs_number": N1, "dob": "2015-01-01"}],
+              "events": [{"nhs_number": N3, "event_type": "iha", "event_date": "2024-01-01"},
+                         {"event_type": "iha", "event_date": "2024-01-01"}]}
+    res = run(tmp_path, case, health, AS_OF)
+    f = res.flags
+
+    def rows(rule: str) -> list:
+        return sorted(f.filter(pl.col("rule") == rule).select("table", "row", "field").rows(),
+                      key=str)
+
+    assert rows("CHILD_ID_REPEATED") == [("children", 2, "child_id")]
+    assert rows("REQUIRED_VALUE_MISSING") == sorted([
+        ("children", 2, "dob"), ("children", 3, "child_id"), ("episodes", 3, "legal_status"),
+        ("events", 2, "nhs_number")], key=str)
+    assert rows("RECORD_UNLINKED") == [("episodes", 2, "child_id"), ("events", 1, "nhs_number")]
+    assert rows("EVENT_TYPE_UNKNOWN") == [("health_events", 1, "event_type")]
+    assert rows("VALUE_UNKNOWN") == [("health_events", 2, "detail"),
+                                     ("health_events", 3, "detail")]
