@@ -1,0 +1,125 @@
+"""make bench: speed and memory of ingest, reconcile and validate, measured, not asserted.
+
+Generates (and caches in bench/cache/) a 2,000-child authority and a national-scale one
+(85,000 children) in csv and xlsx, runs each command as its own process, and prints wall
+seconds, the process's peak RSS, rows per second and the ratio to a bare polars read of the
+same files. Appends the figures, dated, to bench/results.md.
+
+    python bench/bench.py [--sizes 2000,85000] [--formats csv,xlsx] [--skip-validate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench" / "cache"
+BIN = Path(sys.executable).parent
+AS_OF = "2026-03-31"
+READ_ONLY = """
+import sys, polars as pl, fastexcel
+from pathlib import Path
+for p in map(Path, sys.argv[1:]):
+    if p.is_dir():
+        for f in sorted(p.glob('*.csv')):
+            pl.read_csv(f, infer_schema=False)
+    else:
+        r = fastexcel.read_excel(str(p))
+        for s in r.sheet_names:
+            r.load_sheet(s, dtypes='string').to_polars()
+"""
+
+
+def run(cmd: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of one process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, code
+
+
+def extracts(n: int, fmt: str) -> tuple[Path, Path, dict[str, int]]:
+    out = CACHE / f"{n}-{fmt}"
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        print(f"generating {n:,} children ({fmt}) ...", flush=True)
+        t0 = time.perf_counter()
+        subprocess.run([str(BIN / "healthcheck"), "-q", "samples", "--out", str(out),
+                        "--children", str(n), "--seed", "1", "--as-of", AS_OF,
+                        "--case-format", fmt, "--health-format", fmt], check=True)
+        print(f"  {time.perf_counter() - t0:.1f} s", flush=True)
+    m = json.loads(manifest.read_text())
+    counts = {str(k): int(v) for k, v in m.get("rows", {}).items()}
+    case_rows = sum(v for k, v in counts.items() if k in ("children", "episodes", "health_events"))
+    rows = {"case": case_rows, "health": sum(counts.values()) - case_rows,
+            "all": sum(counts.values())}
+    ext = ".xlsx" if fmt == "xlsx" else ""
+    return out / f"case{ext}", out / f"health{ext}", rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="2000,85000")
+    ap.add_argument("--formats", default="csv,xlsx")
+    ap.add_argument("--skip-validate", action="store_true")
+    args = ap.parse_args()
+    hc = str(BIN / "healthcheck")
+    lines = [f"## {datetime.now():%Y-%m-%d %H:%M} — {platform.machine()}, {os.cpu_count()} "
+             f"cores, Python {platform.python_version()}", "",
+             "| children | format | step | wall s | peak RSS MiB | rows/s | × polars read |",
+             "|---:|---|---|---:|---:|---:|---:|"]
+    print(lines[0])
+    for n in (int(s) for s in args.sizes.split(",")):
+        for fmt in args.formats.split(","):
+            case, health, rows = extracts(n, fmt)
+            read_s, read_rss, _ = run([sys.executable, "-c", READ_ONLY, str(case), str(health)])
+            out = CACHE / f"out-{n}-{fmt}"
+            steps = {
+                "polars read (baseline)": None,
+                "ingest case": [hc, "-q", "ingest", "case", str(case), "--out", str(out / "c")],
+                "ingest health": [hc, "-q", "ingest", "health", str(health), "--out",
+                                  str(out / "h")],
+                "reconcile (with workbook)": [hc, "-q", "reconcile", "--case", str(case),
+                                              "--health", str(health), "--out", str(out / "r"),
+                                              "--as-of", AS_OF],
+            }
+            if not args.skip_validate:
+                steps["validate case"] = [hc, "-q", "validate", "case", str(case), "--as-of",
+                                          AS_OF]
+                steps["validate health"] = [hc, "-q", "validate", "health", str(health),
+                                            "--as-of", AS_OF]
+            for label, cmd in steps.items():
+                if cmd is None:
+                    wall, rss = read_s, read_rss
+                else:
+                    wall, rss, _ = run(cmd)
+                part = "case" if "case" in label else "health" if "health" in label else "all"
+                rate = f"{rows[part] / wall:,.0f}"
+                line = (f"| {n:,} | {fmt} | {label} | {wall:.2f} | {rss:,.0f} | "
+                        f"{rate} | {wall / read_s:.1f} |")
+                print(line, flush=True)
+                lines.append(line)
+            print(f"(input rows: case {rows['case']:,}, health {rows['health']:,})")
+    lines.append("")
+    with open(ROOT / "bench" / "results.md", "a", encoding="utf-8") as f:
+        if f.tell() == 0:
+            f.write("# Benchmark results\n\nAppended by `make bench` (bench/bench.py).\n\n")
+        f.write("\n".join(lines) + "\n")
+    print(f"appended to bench/results.md ({date.today()})")
+
+
+if __name__ == "__main__":
+    main()
