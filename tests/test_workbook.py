@@ -1,0 +1,281 @@
+"""The named nurse's workbook (SPEC §4 worklist.xlsx)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from healthcheck.workbook import SHEETS, write_workbook
+
+AS_OF = date(2026, 3, 31)
+HOSTILE = ['=HYPERLINK("http://x","click")', "+cmd", "-2+3", "@SUM(A1)", "#N/A"]
+
+CHILD_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "child_id": pl.String, "nhs_number": pl.String, "match_status": pl.String,
+    "match_method": pl.String, "in_care": pl.Boolean, "period_start": pl.Date,
+    "clock_start": pl.Date, "notification_date": pl.Date, "notification_wd": pl.Int64,
+    "notification_status": pl.String, "iha_due": pl.Date, "iha_date": pl.Date,
+    "iha_status": pl.String, "last_assessment": pl.Date, "rha_due": pl.Date,
+    "rha_status": pl.String, "dental_last": pl.Date, "dental_due": pl.Date,
+    "dental_status": pl.String, "immunisations_status": pl.String, "oc2_cohort": pl.Boolean,
+}
+FLAG_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "source": pl.String, "file": pl.String, "table": pl.String, "row": pl.Int64,
+    "child_id": pl.String, "nhs_number": pl.String, "rule": pl.String, "severity": pl.String,
+    "field": pl.String, "value": pl.String, "message": pl.String,
+}
+KPI_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "measure": pl.String, "source": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
+    "value": pl.Float64, "period_start": pl.Date, "period_end": pl.Date, "as_of": pl.Date,
+}
+DIS_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "child_id": pl.String, "nhs_number": pl.String, "event_type": pl.String,
+    "health_date": pl.Date, "case_date": pl.Date, "rule": pl.String, "message": pl.String,
+}
+
+
+def child(child_id: str | None, **kw: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(CHILD_COLS)
+    row.update(child_id=child_id, match_status="matched", in_care=True)
+    row.update(kw)
+    return row
+
+
+def children_frame() -> pl.DataFrame:
+    rows = [
+        # IHA overdue by 29 days (due at a month end), RHA not required.
+        child("C1", nhs_number="9434765919", clock_start=date(2026, 1, 30),
+              iha_due=date(2026, 3, 2), iha_status="overdue", rha_status="not_required",
+              dental_due=date(2026, 3, 31), dental_status="due_soon",
+              notification_status="on_time", oc2_cohort=False),
+        # RHA overdue by 1 year and a day, dental overdue by 60 days.
+        child("C2", nhs_number=None, clock_start=date(2020, 2, 29),
+              last_assessment=date(2024, 3, 30), rha_due=date(2025, 3, 30),
+              rha_status="overdue", dental_last=date(2024, 1, 31), dental_due=date(2026, 1, 30),
+              dental_status="overdue", iha_status="on_time", oc2_cohort=True),
+        # Hostile child id, IHA due soon (within 28 days) and not known to health.
+        child(HOSTILE[0], nhs_number="9434765919", match_status="case_only",
+              clock_start=date(2026, 3, 27), iha_due=date(2026, 4, 24), iha_status="due",
+              notification_status="missing", rha_status="not_required"),
+        # IHA due but beyond the horizon: not on Due soon.
+        child(HOSTILE[1], clock_start=date(2026, 3, 31), iha_due=date(2026, 4, 30),
+              iha_status="due", notification_status="pending"),
+        # Overdue but no longer in care: not on Overdue.
+        child(HOSTILE[2], in_care=False, iha_due=date(2025, 12, 31), iha_status="overdue"),
+        # A health-only patient: nulls nearly everywhere.
+        child(None, nhs_number="4010232137", match_status="health_only", in_care=None),
+        # RHA due soon on 28 Feb-style clamp date, notification missing.
+        child(HOSTILE[3], clock_start=date(2025, 8, 31), last_assessment=date(2025, 8, 31),
+              rha_due=date(2026, 4, 28), rha_status="due_soon", notification_status="missing",
+              match_status="matched"),
+    ]
+    return pl.DataFrame(rows, schema=CHILD_COLS)
+
+
+def flags_frame() -> pl.DataFrame:
+    rows = [
+        {"source": "case", "file": "children.csv", "table": "children", "row": 3,
+         "child_id": v, "nhs_number": "943-476-591", "rule": "DATE_UNPARSEABLE",
+         "severity": sev, "field": "dob", "value": v, "message": f"Fix {v}\x07 please"}
+        for v, sev in zip(HOSTILE, ["error", "warning", "info", "error", "warning"], strict=True)
+    ]
+    rows.append({"source": "reconcile", "file": None, "table": None, "row": None,
+                 "child_id": None, "nhs_number": None, "rule": "HEALTH_ONLY",
+                 "severity": "warning", "field": None, "value": None, "message": None})
+    return pl.DataFrame(rows, schema=FLAG_COLS)
+
+
+def kpis_frame() -> pl.DataFrame:
+    p0, p1 = date(2025, 4, 1), AS_OF
+    rows = []
+    for m, h, c in [("notification_mean_wd", (12, 3, 4.0), (9, 3, 3.0)),
+                    ("notification_on_time_pct", (1, 2, 50.0), (2, 2, 100.0)),
+                    ("iha_on_time_pct", (0, 0, None), (0, 0, None)),
+                    ("rha_in_date_pct", (3, 4, 75.0), (1, 4, 25.0)),
+                    ("oc2_health_assessment_pct", (9, 10, 90.0), (8, 10, 80.0)),
+                    ("oc2_teeth_check_pct", (7, 10, 70.0), (6, 10, 60.0)),
+                    ("oc2_immunisations_pct", (5, 10, 50.0), (5, 10, 50.0))]:
+        for src, (n, d, v) in (("health", h), ("case", c)):
+            rows.append({"measure": m, "source": src, "numerator": n, "denominator": d,
+                         "value": v, "period_start": p0, "period_end": p1, "as_of": AS_OF})
+    return pl.DataFrame(rows, schema=KPI_COLS)
+
+
+def dis_frame() -> pl.DataFrame:
+    return pl.DataFrame([
+        {"child_id": "C2", "nhs_number": "9434765919", "event_type": "rha",
+         "health_date": date(2024, 3, 30), "case_date": date(2024, 4, 1),
+         "rule": "DATE_MISMATCH", "message": "Dates differ"},
+        {"child_id": HOSTILE[3], "nhs_number": None, "event_type": "dental",
+         "health_date": None, "case_date": date(2025, 2, 28),
+         "rule": "EVENT_MISSING_IN_HEALTH", "message": "-Missing in health"},
+    ], schema=DIS_COLS)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("wb") / "worklist.xlsx"
+    write_workbook(path, children=children_frame(), flags=flags_frame(), kpis=kpis_frame(),
+                   disagreements=dis_frame(), as_of=AS_OF)
+    return path
+
+
+def rows(ws: object) -> list[tuple[object, ...]]:
+    return [tuple(c.value for c in r) for r in ws.iter_rows()]  # type: ignore[attr-defined]
+
+
+def header_index(ws: object) -> dict[str, int]:
+    first = next(ws.iter_rows(max_row=1))  # type: ignore[attr-defined]
+    return {c.value: i for i, c in enumerate(first) if c.value}
+
+
+def test_sheets_in_order_and_frozen_filtered(book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == list(SHEETS)
+    for name in SHEETS[1:]:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2", name
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), name
+        assert all(c.font.b for c in next(ws.iter_rows(max_row=1)) if c.value), name
+        assert ws.column_dimensions["A"].width and ws.column_dimensions["A"].width >= 9
+    assert wb["Summary"].freeze_panes
+    assert wb["Summary"].auto_filter.ref
+
+
+def test_dates_are_real_dates(book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    seen = 0
+    for ws in wb.worksheets:
+        for r in ws.iter_rows():
+            for c in r:
+                if c.is_date:
+                    assert c.number_format == "dd/mm/yyyy", (ws.title, c.coordinate)
+                    seen += 1
+    assert seen >= 10
+    ws = wb["Overdue"]
+    h = header_index(ws)
+    due = [r[h["Due"]] for r in rows(ws)[1:]]
+    assert all(d is not None and d.date() <= AS_OF for d in due)  # type: ignore[union-attr,attr-defined]
+
+
+def test_overdue_most_overdue_first(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Overdue"]
+    h = header_index(ws)
+    body = rows(ws)[1:]
+    got = [(r[h["Child ID"]], r[h["Check"]], r[h["Days overdue"]]) for r in body]
+    # C2 RHA (366 days), C2 Dental (60), C1 IHA (29); the child out of care is not listed.
+    assert got == [("C2", "RHA", 366), ("C2", "Dental", 60), ("C1", "IHA", 29)]
+    assert ws.auto_filter.ref == "A1:H4"
+    assert ws["C2"].fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_due_soon_sorted_within_horizon(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Due soon"]
+    h = header_index(ws)
+    got = [(r[h["Child ID"]], r[h["Check"]], r[h["Days left"]]) for r in rows(ws)[1:]]
+    assert got == [("C1", "Dental", 0), (HOSTILE[0], "IHA", 24), (HOSTILE[3], "RHA", 28)]
+
+
+def test_not_known_to_health_reasons(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Not known to health"]
+    h = header_index(ws)
+    got = {r[h["Child ID"]]: r[h["Why"]] for r in rows(ws)[1:]}
+    assert set(got) == {HOSTILE[0], HOSTILE[3]}
+    assert "health extract" in str(got[HOSTILE[0]]) and "notified" in str(got[HOSTILE[0]])
+    assert str(got[HOSTILE[3]]).startswith("Health team not notified")
+
+
+def test_nhs_number_grouped_as_text(book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Overdue"]
+    h = header_index(ws)
+    nhs = {r[h["Child ID"]]: r[h["NHS number"]] for r in rows(ws)[1:]}
+    assert nhs["C1"] == "943 476 5919"
+    assert nhs["C2"] is None
+    dq = wb["Data quality"]
+    assert "943-476-591" in [r[header_index(dq)["NHS number"]] for r in rows(dq)]
+
+
+def test_hostile_text_never_a_formula(book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    found: set[str] = set()
+    for ws in wb.worksheets:
+        for r in ws.iter_rows():
+            for c in r:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if c.value in HOSTILE:
+                    assert c.data_type == "s", (ws.title, c.coordinate)
+                    found.add(str(c.value))
+    assert found == set(HOSTILE)
+    with zipfile.ZipFile(book) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = z.read(name).decode()
+                assert "<f>" not in xml and "<f " not in xml, name
+    # The illegal control character was replaced, not fatal.
+    msgs = [v for r in rows(wb["Data quality"]) for v in r if isinstance(v, str)]
+    assert any(m.startswith("Fix =HYPERLINK") and "\x07" not in m for m in msgs)
+
+
+def test_summary_figures_and_chart(book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Summary"]
+    body = rows(ws)
+    by_label = {r[0]: r for r in body if r and isinstance(r[0], str)}
+    assert by_label["Children in care"][1] == 5
+    assert by_label["Review health assessments overdue"][1] == 1
+    assert by_label["Data-quality flags: errors"][1] == 2
+    assert by_label["Not known to health"][1] == 2
+    ha = by_label["OC2: health assessment in last 12 months (%)"]
+    assert ha[1:7] == (90.0, 80.0, 10.0, 90.0, "9 of 10", "8 of 10")
+    iha = by_label["Initial health assessments on time (%)"]
+    assert iha[1] is None and iha[2] is None and iha[5] == "0 of 0"
+    dev = by_label["OC2: development assessment, under 5s (%)"]
+    assert dev[1] is None and dev[2] is None and dev[4] == 88.0
+    as_of_row = next(r for r in ws.iter_rows() if r[0].value == "As of")
+    assert as_of_row[1].is_date and as_of_row[1].value.date() == AS_OF
+    with zipfile.ZipFile(book) as z:
+        assert "xl/charts/chart1.xml" in z.namelist()
+        chart = z.read("xl/charts/chart1.xml").decode()
+    assert "barChart" in chart and len(re.findall(r"<(?:c:)?ser>", chart)) == 3
+
+
+def test_empty_frames(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    write_workbook(path, children=pl.DataFrame(schema=CHILD_COLS),
+                   flags=pl.DataFrame(schema=FLAG_COLS), kpis=pl.DataFrame(schema=KPI_COLS),
+                   disagreements=pl.DataFrame(schema=DIS_COLS), as_of=AS_OF, england={})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == list(SHEETS)
+    for name in SHEETS[1:]:
+        assert wb[name].max_row == 1
+        assert re.fullmatch(r"A1:[A-Z]1", wb[name].auto_filter.ref or ""), name
+    with zipfile.ZipFile(path) as z:
+        assert not any(n.startswith("xl/charts/") for n in z.namelist())
+
+
+def test_empty_flags_and_disagreements_with_children(tmp_path: Path) -> None:
+    path = tmp_path / "partial.xlsx"
+    write_workbook(path, children=children_frame(), flags=pl.DataFrame(schema=FLAG_COLS),
+                   kpis=kpis_frame(), disagreements=pl.DataFrame(schema=DIS_COLS), as_of=AS_OF,
+                   horizon_days=0)
+    wb = openpyxl.load_workbook(path)
+    assert wb["Data quality"].max_row == 1
+    assert wb["Disagreements"].max_row == 1
+    # Horizon 0: only what falls due today; RHA due_soon rows still come from the rules.
+    h = header_index(wb["Due soon"])
+    checks = [r[h["Check"]] for r in rows(wb["Due soon"])[1:]]
+    assert "IHA" not in checks
+
+
+def test_missing_column_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="children frame lacks column"):
+        write_workbook(tmp_path / "x.xlsx", children=children_frame().drop("iha_due"),
+                       flags=flags_frame(), kpis=kpis_frame(), disagreements=dis_frame(),
+                       as_of=AS_OF)
