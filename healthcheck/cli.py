@@ -71,10 +71,9 @@ def step(label: str) -> Iterator[None]:
 def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
-    import polars as pl
+    from healthcheck.normalise import parse_date_values
 
-    from healthcheck.normalise import parse_date
-    parsed = pl.DataFrame({"d": [value]}).select(parse_date("d")).item()
+    parsed = parse_date_values([value])[0]
     if parsed is None:
         raise UsageError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD")
     return parsed  # type: ignore[no-any-return]

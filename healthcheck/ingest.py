@@ -7,6 +7,7 @@ each unreadable or placeholder cell gives exactly one flag naming file, table, r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,40 +65,45 @@ def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extr
                    time.perf_counter() - t0, {n: rt.frame.height for n, rt in raw.items()})
 
 
+def _by_value(frame: pl.DataFrame, col: str,
+              typer: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """Type each distinct raw value of `col` once (`typer` adds columns) and join back.
+
+    Dates and NHS numbers repeat a lot (a few thousand distinct dates in a million events), so
+    parsing the distinct values is far cheaper than parsing every row.
+    """
+    distinct = typer(frame.select(pl.col(col)).unique())
+    return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
+
+
 def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type one text table and return (typed table, its cell-level flags)."""
     spec = EXTRACTS[kind][rt.name]
-    lf = rt.frame.lazy()
-    exprs: list[pl.Expr] = [pl.col("row")]
-    state: list[pl.Expr] = []
+    wide = rt.frame
     for col, dtype in spec.items():
         if dtype == pl.Date:
-            parsed = nz.parse_date(col)
-            exprs.append(parsed.alias(f"__{col}_parsed"))
+            wide = _by_value(wide, col, lambda d, c=col: nz.parse_dates(d, c).rename(
+                {"__parsed": f"__{c}", "__state": f"__{c}_state"}))
         elif col == "nhs_number":
-            exprs.append(nz.nhs_digits(col).alias(f"__{col}_digits"))
-        elif col in UPPER_CODES:
-            exprs.append(nz.upper_code(col).alias(f"__{col}"))
+            digits = nz.nhs_digits(col)
+            valid = nz.nhs_valid(digits)
+            wide = _by_value(wide, col, lambda d, v=valid, g=digits, c=col: d.with_columns(
+                v.alias(f"__{c}_valid"), pl.when(v).then(g).alias(f"__{c}")))
+    raws = [nz.clean_text(col).alias(f"__{col}_raw") for col in spec]
+    typed_text: list[pl.Expr] = []
+    for col, dtype in spec.items():
+        if dtype == pl.Date or col == "nhs_number":
+            continue  # typed above
+        if col in UPPER_CODES:
+            typed_text.append(nz.upper_code(col).alias(f"__{col}"))
         elif col == "event_type":
-            exprs.append(nz.lower_code(col).alias(f"__{col}"))
+            typed_text.append(nz.lower_code(col).alias(f"__{col}"))
         else:
-            exprs.append(nz.clean_text(col).alias(f"__{col}"))
-        exprs.append(nz.clean_text(col).alias(f"__{col}_raw"))
-    wide = lf.select(exprs)
-    for col, dtype in spec.items():
-        if dtype == pl.Date:
-            parsed = pl.col(f"__{col}_parsed")
-            st = nz.date_state(f"__{col}_raw", parsed)
-            state += [st.alias(f"__{col}_state"),
-                      pl.when(st == "ok").then(parsed).alias(f"__{col}")]
-        elif col == "nhs_number":
-            valid = nz.nhs_valid(pl.col(f"__{col}_digits"))
-            state += [valid.alias(f"__{col}_valid"),
-                      pl.when(valid).then(pl.col(f"__{col}_digits")).alias(f"__{col}")]
-    wide = wide.with_columns(state)
+            typed_text.append(pl.col(f"__{col}_raw").alias(f"__{col}"))
+    lf = wide.lazy().with_columns(raws).with_columns(typed_text)
     if "detail" in spec:
-        wide = wide.with_columns(_detail(pl.col("__event_type"), pl.col("__detail")).alias("__detail"))
-    wide_df = wide.collect()
+        lf = lf.with_columns(_detail(pl.col("__event_type"), pl.col("__detail")).alias("__detail"))
+    wide_df = lf.collect()
     typed = wide_df.select(
         pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec]
     ).cast(table_schema(rt.name))  # type: ignore[arg-type]

@@ -41,64 +41,63 @@ def clean_text(col: str) -> pl.Expr:
     return pl.when(t == "").then(None).otherwise(t)
 
 
-def parse_date(col: str) -> pl.Expr:
-    """Parse a text column of dirty dates into `Date` (null when blank, unreadable or placeholder).
+def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Add `__parsed` (Date) and `__state` for a text column of dirty dates.
 
+    `__state` is 'blank', 'ok', 'placeholder' or 'unparseable'; `__parsed` is null unless 'ok'.
     Accepts ISO (with or without a time), `YYYYMMDD`, UK day-first `dd/mm/yyyy` (also `-`, `.`
     and two-digit years), `7-Mar-2024` / `7 March 2024`, and Excel serial numbers in text.
     A month-first US date is never guessed: `03/27/2024` has month 27 and is unreadable.
     Impossible dates (`31/02/2024`) are unreadable, never rolled into the next month.
+    Each regex runs once per row (staged columns), so callers should pass distinct values.
     """
-    s = clean_text(col)
-    iso = s.str.extract_groups(_ISO)
-    comp = s.str.extract_groups(_COMPACT)
-    uk = s.str.extract_groups(_UK)
-    named = s.str.extract_groups(_NAMED)
-    month_name = named.struct.field("2").str.to_lowercase().replace_strict(
-        _MONTHS, default=None, return_dtype=pl.Int32
-    )
-    y = pl.coalesce(
-        iso.struct.field("1").cast(pl.Int32, strict=False),
-        comp.struct.field("1").cast(pl.Int32, strict=False),
-        _year(uk.struct.field("3")),
-        pl.when(month_name.is_not_null()).then(_year(named.struct.field("3"))),
-    )
-    m = pl.coalesce(
-        iso.struct.field("2").cast(pl.Int32, strict=False),
-        comp.struct.field("2").cast(pl.Int32, strict=False),
-        uk.struct.field("2").cast(pl.Int32, strict=False),
-        month_name,
-    )
-    d = pl.coalesce(
-        iso.struct.field("3").cast(pl.Int32, strict=False),
-        comp.struct.field("3").cast(pl.Int32, strict=False),
-        uk.struct.field("1").cast(pl.Int32, strict=False),
-        pl.when(month_name.is_not_null()).then(named.struct.field("1").cast(pl.Int32, strict=False)),
-    )
-    text = pl.format(
-        "{}-{}-{}",
-        y.cast(pl.String).str.zfill(4),
-        m.cast(pl.String).str.zfill(2),
-        d.cast(pl.String).str.zfill(2),
-    )
-    calendar = text.str.to_date("%Y-%m-%d", strict=False)
-    serial = s.str.extract(_SERIAL, 1).cast(pl.Int64, strict=False)
-    from_serial = pl.when(serial.is_between(0, 2958465)).then(
-        pl.lit(EXCEL_EPOCH).str.to_date() + pl.duration(days=serial)
-    )
-    return pl.coalesce(calendar, from_serial)
+    def f(name: str, group: str) -> pl.Expr:
+        return pl.col(name).struct.field(group)
+
+    def num(e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.Int32, strict=False)
+
+    staged = frame.lazy().with_columns(__s=clean_text(col)).with_columns(
+        __iso=pl.col("__s").str.extract_groups(_ISO),
+        __comp=pl.col("__s").str.extract_groups(_COMPACT),
+        __uk=pl.col("__s").str.extract_groups(_UK),
+        __named=pl.col("__s").str.extract_groups(_NAMED),
+        __serial=pl.col("__s").str.extract(_SERIAL, 1).cast(pl.Int64, strict=False),
+    ).with_columns(
+        __mname=f("__named", "2").str.to_lowercase().replace_strict(
+            _MONTHS, default=None, return_dtype=pl.Int32),
+    ).with_columns(
+        __y=pl.coalesce(num(f("__iso", "1")), num(f("__comp", "1")), _year(f("__uk", "3")),
+                        pl.when(pl.col("__mname").is_not_null()).then(_year(f("__named", "3")))),
+        __m=pl.coalesce(num(f("__iso", "2")), num(f("__comp", "2")), num(f("__uk", "2")),
+                        pl.col("__mname")),
+        __d=pl.coalesce(num(f("__iso", "3")), num(f("__comp", "3")), num(f("__uk", "1")),
+                        pl.when(pl.col("__mname").is_not_null()).then(num(f("__named", "1")))),
+    ).with_columns(
+        __parsed=pl.coalesce(
+            pl.format("{}-{}-{}", pl.col("__y").cast(pl.String).str.zfill(4),
+                      pl.col("__m").cast(pl.String).str.zfill(2),
+                      pl.col("__d").cast(pl.String).str.zfill(2)
+                      ).str.to_date("%Y-%m-%d", strict=False),
+            pl.when(pl.col("__serial").is_between(0, 2958465)).then(
+                pl.lit(EXCEL_EPOCH).str.to_date() + pl.duration(days=pl.col("__serial")))),
+    ).with_columns(
+        __state=pl.when(pl.col("__s").is_null()).then(pl.lit("blank"))
+        .when(pl.col("__parsed").is_null()).then(pl.lit("unparseable"))
+        .when(pl.col("__parsed").cast(pl.String).is_in(list(PLACEHOLDER_DATES)))
+        .then(pl.lit("placeholder"))
+        .otherwise(pl.lit("ok")),
+    ).with_columns(
+        __parsed=pl.when(pl.col("__state") == "ok").then(pl.col("__parsed")),
+    ).drop("__s", "__iso", "__comp", "__uk", "__named", "__serial", "__mname", "__y", "__m",
+           "__d")
+    return staged.collect()
 
 
-def date_state(col: str, parsed: pl.Expr) -> pl.Expr:
-    """'blank', 'ok', 'placeholder' or 'unparseable' for a raw text date column."""
-    raw = clean_text(col)
-    placeholder = parsed.cast(pl.String).is_in(list(PLACEHOLDER_DATES))
-    return (
-        pl.when(raw.is_null()).then(pl.lit("blank"))
-        .when(parsed.is_null()).then(pl.lit("unparseable"))
-        .when(placeholder).then(pl.lit("placeholder"))
-        .otherwise(pl.lit("ok"))
-    )
+def parse_date_values(values: list[str | None]) -> list:
+    """`parse_dates` for a few Python strings (None where not a real date)."""
+    frame = pl.DataFrame({"d": values}, schema={"d": pl.String})
+    return parse_dates(frame, "d")["__parsed"].to_list()
 
 
 # --- NHS numbers -----------------------------------------------------------------------------

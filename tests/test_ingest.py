@@ -13,13 +13,12 @@ from hypothesis import strategies as st
 
 from healthcheck.errors import InputError
 from healthcheck.ingest import ingest
-from healthcheck.normalise import nhs_digits, nhs_valid, parse_date
+from healthcheck.normalise import nhs_digits, nhs_valid, parse_date_values
 from tests.helpers import write_extract
 
 
 def _parse(values: list[str | None]) -> list[date | None]:
-    return pl.DataFrame({"d": values}, schema={"d": pl.String}).select(parse_date("d").alias("d"))[
-        "d"].to_list()
+    return parse_date_values(values)
 
 
 @pytest.mark.parametrize("text,expected", [
