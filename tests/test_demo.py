@@ -1,0 +1,32 @@
+"""The whole demo, end to end, as a new user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+from typer.testing import CliRunner
+
+from healthcheck.cli import app
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    r = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "in care" in r.output and "Overdue" in r.output
+    book = out / "results" / "worklist.xlsx"
+    assert r.output.strip().endswith(str(book))
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:2] == ["Summary", "Overdue"]
+    children = pl.read_csv(out / "results" / "children.csv", infer_schema=False)
+    manifest = json.loads((out / "extracts" / "manifest.json").read_text())
+    case_rows = children.filter(pl.col("match_status") != "health_only")
+    assert case_rows.height == case_rows["child_id"].n_unique() == manifest["rows"]["children"] - \
+        manifest.get("repeated_child_ids", 0)
+    summary = json.loads((out / "results" / "summary.json").read_text())
+    assert summary["counts"]["in_care"] > 0
+    flags = pl.read_csv(out / "results" / "flags.csv", infer_schema=False)
+    assert flags.height > 0 and flags["rule"].n_unique() >= 10
