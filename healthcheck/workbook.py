@@ -1,17 +1,22 @@
 """The LAC named nurse's weekly workbook, `worklist.xlsx` (SPEC §4).
 
 Six sheets, in order: Summary (counts, the KPI figures health and case side by side with England,
-and a bar chart), Overdue, Due soon, Not known to health, Disagreements, Data quality.
+and a bar chart), Overdue, Due soon, Not known to health, Disagreements, Data quality. Every data
+sheet: bold header row, frozen, autofilter over the data, real dates shown dd/mm/yyyy, NHS
+numbers as text `943 476 5919`, red fill for overdue and errors, amber for due soon and warnings.
 
-Written with openpyxl in write-only mode so a national extract (85,000 children, ~100,000 flags)
-streams to disk without holding a cell tree in memory. Consequences of write-only mode: column
-widths and frozen panes are set before the first row is appended; the autofilter (written after
-the rows) is set once the row count is known; styled cells are `WriteOnlyCell`s.
+openpyxl (write-only mode) writes the package: the Summary, the chart, styles, each data sheet's
+header row, column widths, frozen panes, filters and print setup. The data rows are rendered by
+polars in one vectorised pass per chunk and spliced into each data sheet's <sheetData> (see
+`_splice`): openpyxl's own serialiser costs ~15-20 µs a cell here, which for 100,000 flags is
+half a minute; this way the whole workbook takes a few seconds at national scale.
 
-No cell ever becomes a formula: every text cell whose first character could start a formula or
-an error literal (`=`, `+`, `-`, `@`, `#`) is written as a `WriteOnlyCell` forced to data type
-"s" with Excel's quote prefix, so it stays text even when someone edits it. Characters XML
-forbids (control characters) are replaced with U+FFFD before writing.
+No cell ever becomes a formula: data-sheet text is always an inline string (t="inlineStr"),
+which SpreadsheetML cannot read as a formula, and text starting `=`, `+`, `-`, `@` or `#` also
+gets Excel's quote prefix so it stays text when someone edits the cell. Summary text goes through
+`_cell`, which forces openpyxl's data type to "s". Characters XML forbids (control characters)
+become U+FFFD; text is cut at Excel's 32,767-character limit; a sheet at Excel's row limit is
+cut with a note beside its header (flags.csv has everything).
 """
 
 from __future__ import annotations

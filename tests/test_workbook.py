@@ -279,3 +279,43 @@ def test_missing_column_is_a_clear_error(tmp_path: Path) -> None:
         write_workbook(tmp_path / "x.xlsx", children=children_frame().drop("iha_due"),
                        flags=flags_frame(), kpis=kpis_frame(), disagreements=dis_frame(),
                        as_of=AS_OF)
+
+
+def test_hostile_cells_carry_quote_prefix(book: Path) -> None:
+    """Excel keeps a quote-prefixed cell as text even when someone edits it."""
+    ws = openpyxl.load_workbook(book)["Data quality"]
+    for r in ws.iter_rows(min_row=2):
+        for c in r:
+            if isinstance(c.value, str) and c.value[:1] in "=+-@#":
+                assert c.quotePrefix, c.coordinate
+
+
+def test_long_and_illegal_text(tmp_path: Path) -> None:
+    flags = flags_frame().with_columns(
+        pl.when(pl.col("severity") == "info").then(pl.lit("x" * 40_000 + "<&>"))
+        .otherwise(pl.col("message")).alias("message"))
+    kpis = pl.concat([kpis_frame(), pl.DataFrame(
+        [{"measure": "odd\x01_pct", "source": "health", "numerator": 1, "denominator": 2,
+          "value": 50.0, "period_start": None, "period_end": None, "as_of": AS_OF}],
+        schema=KPI_COLS)])
+    path = tmp_path / "long.xlsx"
+    write_workbook(path, children=children_frame(), flags=flags, kpis=kpis,
+                   disagreements=dis_frame(), as_of=AS_OF)
+    wb = openpyxl.load_workbook(path)
+    longest = max(len(str(c.value)) for r in wb["Data quality"].iter_rows() for c in r)
+    assert longest == 32_767
+    labels = [r[0] for r in rows(wb["Summary"])]
+    assert "odd\ufffd_pct" in labels
+
+
+def test_sheet_cut_at_excel_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import healthcheck.workbook as wbmod
+
+    monkeypatch.setattr(wbmod, "MAX_DATA_ROWS", 2)
+    path = tmp_path / "cut.xlsx"
+    write_workbook(path, children=children_frame(), flags=flags_frame(), kpis=kpis_frame(),
+                   disagreements=dis_frame(), as_of=AS_OF)
+    ws = openpyxl.load_workbook(path)["Data quality"]
+    assert ws.max_row == 3
+    assert ws.auto_filter.ref == "A1:K3"
+    assert "Showing 2 of 6 flags" in str(ws["L1"].value)
