@@ -14,7 +14,7 @@ from functools import lru_cache
 import holidays
 import polars as pl
 
-FIRST_YEAR, LAST_YEAR = 1990, 2060
+FIRST_YEAR, LAST_YEAR = 1995, 2050  # every clock start of a child in care today
 
 
 @lru_cache(maxsize=8)

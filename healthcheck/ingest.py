@@ -85,10 +85,8 @@ def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame
             wide = _by_value(wide, col, lambda d, c=col: nz.parse_dates(d, c).rename(
                 {"__parsed": f"__{c}", "__state": f"__{c}_state"}))
         elif col == "nhs_number":
-            digits = nz.nhs_digits(col)
-            valid = nz.nhs_valid(digits)
-            wide = _by_value(wide, col, lambda d, v=valid, g=digits, c=col: d.with_columns(
-                v.alias(f"__{c}_valid"), pl.when(v).then(g).alias(f"__{c}")))
+            wide = _by_value(wide, col, lambda d, c=col: nz.nhs_numbers(d, c).rename(
+                {"__valid": f"__{c}_valid", "__nhs": f"__{c}"}))
     raws = [nz.clean_text(col).alias(f"__{col}_raw") for col in spec]
     typed_text: list[pl.Expr] = []
     for col, dtype in spec.items():

@@ -116,6 +116,18 @@ def nhs_digits(col: str) -> pl.Expr:
     return s
 
 
+def nhs_numbers(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Add `__valid` (bool) and `__nhs` (the 10 digits when valid, else null) for a raw column.
+
+    Staged so the digit cleaning runs once per row (an expression that repeats a complex
+    sub-expression is re-evaluated each time); callers should pass distinct values.
+    """
+    return (frame.lazy().with_columns(__digits=nhs_digits(col))
+            .with_columns(__valid=nhs_valid(pl.col("__digits")))
+            .with_columns(__nhs=pl.when(pl.col("__valid")).then(pl.col("__digits")))
+            .drop("__digits").collect())
+
+
 def nhs_valid(digits: pl.Expr) -> pl.Expr:
     """NHS Data Dictionary modulus-11 check on a 10-character string expression."""
     is_ten = digits.str.contains(r"^\d{10}$")

@@ -26,9 +26,8 @@ def iha_due(clock: pl.Expr, policy: Policy) -> pl.Expr:
 
 def iha(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
     clock = pl.col("clock_start")
-    window = add_months(clock, -policy.iha_prior_months)
-    ev = events.join(base.select("child_id", "clock_start"), on="child_id").filter(
-        pl.col("event_date") >= window)
+    window = base.select("child_id", _from=add_months(clock, -policy.iha_prior_months))
+    ev = events.join(window, on="child_id").filter(pl.col("event_date") >= pl.col("_from"))
     agg = ev.group_by("child_id").agg(
         iha_date=pl.col("event_date").filter(pl.col("event_type") == "iha").min(),
         iha_declined=((pl.col("event_type") == "declined") & (pl.col("detail") == "iha")).any(),
