@@ -8,7 +8,7 @@ the Nth working day after it. A start on a non-working day counts from the next 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
@@ -43,3 +43,9 @@ def add_months(d: pl.Expr, n: int) -> pl.Expr:
 def add_months_date(d: date, n: int) -> date:
     """`add_months` for one Python date."""
     return pl.select(add_months(pl.lit(d), n)).item()  # type: ignore[no-any-return]
+
+
+def year_start(as_of: date) -> date:
+    """First day of "the 12 months up to as-of": as-of - 12 months + 1 day (31 Mar 2025 ->
+    1 Apr 2024, the DfE year). Used for the default period and for OC2."""
+    return add_months_date(as_of, -12) + timedelta(days=1)

@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from healthcheck.calendar import add_months
+from healthcheck.calendar import year_start
 from healthcheck.schema import SHORT_BREAK_STATUSES
 
 
@@ -55,11 +55,12 @@ def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Laz
     """Per child: its latest period started on or before as-of, in_care and oc2_cohort.
 
     In care: an episode covers as-of (start <= as-of, end blank or after as-of).
-    OC2 cohort [DfE SSDA903]: in care, the period started on or before as-of - 12 months, and
-    no V3/V4 episode overlaps [as-of - 12 months, as-of]. (Boundaries inclusive: docs/rules.md.)
+    OC2 cohort [DfE SSDA903]: in care, looked after for the whole of the 12 months up to as-of
+    (the period started on or before their first day, as-of - 12 months + 1 day) and no V3/V4
+    episode in them (end blank or on/after that day). See docs/rules.md.
     """
     ep = usable_episodes(episodes, as_of).cache()
-    year_ago = add_months(pl.lit(as_of), -12)
+    year_ago = year_start(as_of)
     covers = pl.col("end_date").is_null() | (pl.col("end_date") > as_of)
     short_in_year = pl.col("legal_status").is_in(SHORT_BREAK_STATUSES).fill_null(False) & (
         pl.col("end_date").is_null() | (pl.col("end_date") >= year_ago))

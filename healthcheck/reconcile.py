@@ -6,13 +6,13 @@ Data flows one way; nothing here writes files (see outputs.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 
 from healthcheck import __version__
-from healthcheck.calendar import add_months_date
+from healthcheck.calendar import year_start
 from healthcheck.compare import compare_events
 from healthcheck.errors import UsageError
 from healthcheck.flags import CODES, SEVERITY_ORDER, concat_flags, make_flags
@@ -37,7 +37,7 @@ class Result:
 
 def default_period(as_of: date) -> tuple[date, date]:
     """The 12 months ending at as-of: (as-of - 12 months + 1 day, as-of)."""
-    return add_months_date(as_of, -12) + timedelta(days=1), as_of
+    return year_start(as_of), as_of
 
 
 def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date | None = None,

@@ -2,7 +2,7 @@
 
 The cohort (in care at as-of, looked after continuously for 12 months, no V3/V4 in those 12
 months) is decided in `periods.latest_periods`. For it: HEALTH_ASSESSMENT = an IHA or RHA dated
-in [as-of - 12 months, as-of]; TEETH_CHECK = a dental check in those 12 months; IMMUNISATIONS =
+in the 12 months up to as-of (as-of - 12 months + 1 day .. as-of, the DfE year); TEETH_CHECK = a dental check in those 12 months; IMMUNISATIONS =
 up to date (R5); HEALTH_CHECK (development assessment) only for children under 5 at as-of.
 """
 
@@ -12,13 +12,13 @@ from datetime import date
 
 import polars as pl
 
-from healthcheck.calendar import add_months
+from healthcheck.calendar import add_months, year_start
 from healthcheck.policy import Policy
 
 
 def oc2(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
         immunisations: pl.LazyFrame) -> pl.LazyFrame:
-    year_ago = add_months(pl.lit(as_of), -12)
+    year_ago = year_start(as_of)
     recent = events.filter(pl.col("event_date") >= year_ago).group_by("child_id").agg(
         oc2_health_assessment=pl.col("event_type").is_in(["iha", "rha"]).any(),
         oc2_teeth_check=(pl.col("event_type") == "dental").any(),
