@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -76,17 +78,25 @@ def _by_value(frame: pl.DataFrame, col: str,
     return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
 
 
+def _typed_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    return nz.parse_dates(frame, col).rename({"__parsed": f"__{col}",
+                                              "__state": f"__{col}_state"})
+
+
+def _typed_nhs(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    return nz.nhs_numbers(frame, col).rename({"__valid": f"__{col}_valid",
+                                              "__nhs": f"__{col}"})
+
+
 def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type one text table and return (typed table, its cell-level flags)."""
     spec = EXTRACTS[kind][rt.name]
     wide = rt.frame
     for col, dtype in spec.items():
         if dtype == pl.Date:
-            wide = _by_value(wide, col, lambda d, c=col: nz.parse_dates(d, c).rename(
-                {"__parsed": f"__{c}", "__state": f"__{c}_state"}))
+            wide = _by_value(wide, col, partial(_typed_dates, col=col))
         elif col == "nhs_number":
-            wide = _by_value(wide, col, lambda d, c=col: nz.nhs_numbers(d, c).rename(
-                {"__valid": f"__{c}_valid", "__nhs": f"__{c}"}))
+            wide = _by_value(wide, col, partial(_typed_nhs, col=col))
     raws = [nz.clean_text(col).alias(f"__{col}_raw") for col in spec]
     typed_text: list[pl.Expr] = []
     for col, dtype in spec.items():
@@ -125,7 +135,7 @@ def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.Data
     src = "case" if kind == "case" else "health"
     child = pl.col("__child_id") if "child_id" in spec else None
     nhs = pl.col("__nhs_number") if "nhs_number" in spec else None
-    common = dict(source=src, file=rt.file, table=rt.name, row=pl.col("row"),
+    common: dict[str, Any] = dict(source=src, file=rt.file, table=rt.name, row=pl.col("row"),
                   child_id=child, nhs_number=nhs)
     parts: list[pl.DataFrame] = []
     required = set(REQUIRED[rt.name])

@@ -16,7 +16,8 @@ _TIME = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\
 _ISO = r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME + "$"
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 _UK = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + "$"
-_NAMED = r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.,]*(\d{4}|\d{2})" + _TIME + "$"
+_NAMED = (r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.,]*(\d{4}|\d{2})"
+          + _TIME + "$")
 _SERIAL = r"^(\d{1,6})(?:\.\d+)?$"
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
@@ -110,7 +111,8 @@ def nhs_digits(col: str) -> pl.Expr:
     scientific notation (`9.434765919E9`) expanded. Not checked: see `nhs_valid`."""
     s = clean_text(col)
     sci = s.str.contains(r"^\d(?:\.\d+)?[eE]\+?\d+$")
-    as_float = s.cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False).cast(pl.String)
+    as_float = (s.cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False)
+                .cast(pl.String))
     s = pl.when(sci).then(as_float).otherwise(s)
     s = s.str.replace(r"\.0+$", "").str.replace_all(r"[\s\-]", "")
     return s

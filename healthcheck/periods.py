@@ -69,7 +69,7 @@ def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Laz
         short_break_in_year=short_in_year.any(),
         period=pl.col("period").max(),
     )
-    latest = periods(episodes, as_of, prepared=ep).join(per_child, on=["child_id", "period"], how="inner")
+    latest = periods(episodes, as_of, prepared=ep).join(per_child, on=["child_id", "period"])
     return latest.with_columns(
         oc2_cohort=pl.col("in_care") & (pl.col("period_start") <= year_ago)
         & ~pl.col("short_break_in_year"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -34,12 +35,12 @@ class Context:
         return self.health.files[table]
 
 
-def _case(ctx: Context, table: str) -> dict:
+def _case(ctx: Context, table: str) -> dict[str, Any]:
     return dict(source="case", file=ctx.cfile(table), table=table, row=pl.col("row"),
                 child_id=pl.col("child_id"))
 
 
-def _health(ctx: Context, table: str) -> dict:
+def _health(ctx: Context, table: str) -> dict[str, Any]:
     return dict(source="health", file=ctx.hfile(table), table=table, row=pl.col("row"),
                 nhs_number=pl.col("nhs_number"))
 

@@ -130,9 +130,9 @@ def read_tables(path: Path, kind: str, mapping: Mapping | None = None) -> dict[s
     spec = EXTRACTS[kind]
     sources = _sources(Path(path))
     found: dict[str, RawTable] = {}
+    canonical = {name_key(t): t for t in spec}
     for key, (label, src) in sources.items():
-        table = mapping.tables.get(key, key)
-        table = {name_key(t): t for t in spec}.get(name_key(table))
+        table = canonical.get(name_key(mapping.tables.get(key, key)))
         if table is None or table in found:
             continue
         frame = _read_csv(src) if isinstance(src, Path) else src
@@ -180,8 +180,8 @@ def _canonical_columns(frame: pl.DataFrame, table: str, label: str,
     out = out.filter(~blank)
     for column, codes in mapping.codes.items():
         if column in out.columns and codes:
-            key = pl.col(column).str.strip_chars().str.to_lowercase()
+            lowered = pl.col(column).str.strip_chars().str.to_lowercase()
             out = out.with_columns(
-                key.replace_strict(codes, default=pl.col(column), return_dtype=pl.String)
+                lowered.replace_strict(codes, default=pl.col(column), return_dtype=pl.String)
                 .alias(column))
     return out.select("row", *spec)

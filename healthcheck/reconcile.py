@@ -64,9 +64,10 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     case_events = case.tables["health_events"]
 
     lbase = base.lazy()
-    h_status = evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received")
-    c_status = evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent")
-    h_status, c_status = pl.collect_all([h_status, c_status])
+    h_status, c_status = pl.collect_all([
+        evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received"),
+        evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent"),
+    ])
 
     h_members = membership(h_status, period_start, period_end)
     c_members = membership(c_status, period_start, period_end)
