@@ -258,6 +258,9 @@ def samples(
     case_format: Annotated[str, typer.Option("--case-format", help="xlsx or csv")] = "xlsx",
     health_format: Annotated[str, typer.Option("--health-format", help="xlsx or csv")] = "csv",
     cutover: Annotated[str | None, typer.Option("--cutover")] = None,
+    defects: Annotated[bool, typer.Option(
+        "--defects/--no-defects",
+        help="--no-defects leaves out what fails validation (a clean extract).")] = True,
 ) -> None:
     """Write synthetic extracts with realistic defects (seeded, reproducible).
 
@@ -272,7 +275,7 @@ def samples(
         manifest = write_samples(out, children=children, seed=seed,
                                  as_of=parse_day(as_of, "--as-of"), case_format=case_format,
                                  health_format=health_format,
-                                 cutover=parse_day(cutover, "--cutover"))
+                                 cutover=parse_day(cutover, "--cutover"), defects=defects)
     _echo(f"Wrote {children:,} children to {out} (as of {manifest['as_of']}, "
           f"cutover {manifest['cutover']}).")
 

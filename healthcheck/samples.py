@@ -188,9 +188,11 @@ class _Calendar:
 class _Truth:
     """The clean generated world, as numpy arrays, before any cell is dirtied."""
 
-    def __init__(self, n: int, seed: int, as_of: date, cutover: date) -> None:
+    def __init__(self, n: int, seed: int, as_of: date, cutover: date,
+                 defects: bool = True) -> None:
         self.rng = rng = np.random.default_rng(seed)
         self.n = n
+        self.defects = defects  # False: no defect that fails `healthcheck validate`
         self.A = A = _days(as_of)
         self.C = _days(cutover)
         self.cal = _Calendar(min(as_of.year, cutover.year) - 20, max(as_of.year, cutover.year) + 2)
@@ -317,6 +319,10 @@ class _Truth:
         self.p_open = np.concatenate([open0, in_care[kr]])
         self.p_end = np.concatenate([np.where(open0, A, end0), np.where(in_care[kr], A, T[kr])])
 
+    def defect_k(self, rate: float, n: int) -> int:
+        """`_k` for a defect that fails validation: none when defects are off."""
+        return _k(rate, n) if self.defects else 0
+
     def _roles(self) -> None:
         """Disjoint sets of the LA's children that carry one matching defect each."""
         rng, n, N = self.rng, self.n, self.N
@@ -324,8 +330,8 @@ class _Truth:
         perm = np.concatenate([perm[perm != 0], perm[perm == 0]])  # child 0 (Zoë) stays plain
         sizes = {
             "case_only": _k(0.03, n), "case_nhs_blank": _k(0.02, n),
-            "case_nhs_invalid": _k(0.005, n), "patient_nhs_blank": _k(0.02, n),
-            "patient_nhs_invalid": _k(0.004, n), "dob_mismatch": _k(0.01, n),
+            "case_nhs_invalid": self.defect_k(0.005, n), "patient_nhs_blank": _k(0.02, n),
+            "patient_nhs_invalid": self.defect_k(0.004, n), "dob_mismatch": _k(0.01, n),
         }
         self.role: dict[str, Arr] = {}
         at = 0
@@ -337,7 +343,8 @@ class _Truth:
         rest = np.zeros(N, dtype=bool)
         rest[perm[at:]] = True
         migrated = self.s0 < self.C
-        self.role["legacy_dup"] = _pick(rng, np.nonzero(rest & migrated)[0], _k(0.01, n), N)
+        self.role["legacy_dup"] = _pick(rng, np.nonzero(rest & migrated)[0],
+                                        self.defect_k(0.01, n), N)
         self.plain = rest & ~self.role["legacy_dup"]
         self.has_patient = ~self.role["case_only"]
         self.health_only = np.arange(N) >= n
@@ -487,11 +494,15 @@ class _Truth:
         cd = np.where(cd > A, h_date - np.abs(delta), cd)
         cd = np.where(shifted & (cd < self.dob[h_child]), h_date + np.abs(delta), cd)
         lost = self.history_lost[h_child] & (h_date < self.C)
-        in_case = mirror & ~miss_case & ~lost
+        # the LA also records the immunisation status it is told (most of it, same day)
+        imm_case = (h_type == _IMM_UTD) & (r < 0.9) & ~lost
+        in_case = mirror & ~miss_case & ~lost | imm_case
         ns_idx = np.nonzero(ns_keep & (ns <= A) & (ns <= pend))[0]
         self.c_child = np.concatenate([h_child[in_case], pc[ns_idx]])
         self.c_type = np.concatenate([h_type[in_case], np.full(len(ns_idx), _NOTE_SENT)])
         self.c_date = np.concatenate([cd[in_case], ns[ns_idx]])
+        self.c_detail = np.concatenate([np.where(imm_case, h_det, 0)[in_case],
+                                        np.zeros(len(ns_idx), np.int64)])
         self.c_shifted = np.concatenate([shifted[in_case] & (cd != h_date)[in_case],
                                          np.zeros(len(ns_idx), bool)])
         keep_h = ~miss_health & self.has_patient[h_child]
@@ -703,9 +714,11 @@ class _Builder:
               eligible_placeholder: Arr, rate: float = 0.003) -> _Col:
         """Format a date column, injecting unparseable and placeholder cells at `rate` each."""
         rng, n = self.rng, len(days)
-        bad = _pick(rng, np.nonzero(eligible_bad)[0], _k(rate, int(eligible_bad.sum())), n)
+        bad = _pick(rng, np.nonzero(eligible_bad)[0],
+                    self.t.defect_k(rate, int(eligible_bad.sum())), n)
         ph_ok = eligible_placeholder & ~bad
-        ph = _pick(rng, np.nonzero(ph_ok)[0], _k(rate, int(eligible_placeholder.sum())), n)
+        ph = _pick(rng, np.nonzero(ph_ok)[0],
+                   self.t.defect_k(rate, int(eligible_placeholder.sum())), n)
         self.count("DATE_UNPARSEABLE", table, int(bad.sum()))
         self.count("DATE_PLACEHOLDER", table, int(ph.sum()))
         self.unreadable = bad | ph  # the cells an ingest will read as blank
@@ -773,7 +786,7 @@ class _Builder:
         first, last_p = first[order], last_p[order]
         E = len(child)
         closed = end != _NAT
-        ebs = _pick(rng, np.nonzero(closed)[0], _k(0.003, int(closed.sum())), E)
+        ebs = _pick(rng, np.nonzero(closed)[0], t.defect_k(0.003, int(closed.sum())), E)
         end = np.where(ebs, start - _uniform_int(rng, 1, 30, E), end)
         self.count("EPISODE_END_BEFORE_START", "episodes", int(ebs.sum()))
         cut = first & (start == t.C)
@@ -784,7 +797,7 @@ class _Builder:
         followed[:-1] = child[:-1] == child[1:]
         self.overlaps = int((self.unreadable & closed & followed).sum())
         codes = pl.Series(np.array(_STATUSES)[status].tolist(), dtype=pl.String)
-        unknown = _pick(rng, np.arange(E), _k(0.005, E), E)
+        unknown = _pick(rng, np.arange(E), t.defect_k(0.005, E), E)
         if unknown.any():
             codes = codes.scatter(np.nonzero(unknown)[0], pl.Series(
                 np.array(_UNKNOWN_STATUSES)[rng.integers(0, len(_UNKNOWN_STATUSES),
@@ -810,8 +823,9 @@ class _Builder:
         t, rng, xlsx = self.t, self.rng, self.case_xlsx
         keep = t.c_child < t.n
         child, etype, d = t.c_child[keep], t.c_type[keep], t.c_date[keep]
+        det = t.c_detail[keep]
         order = np.lexsort((etype, d, self.child_id_of[child]))
-        child, etype, d = child[order], etype[order], d[order]
+        child, etype, d, det = child[order], etype[order], d[order], det[order]
         m = len(child)
         date_col = self.dates("health_events", d, xlsx, np.ones(m, bool), np.ones(m, bool))
         self.frames["case_events"] = pl.DataFrame(
@@ -819,7 +833,7 @@ class _Builder:
         cid = pl.Series(self.child_id_of[child]).cast(pl.String)
         self.tables["health_events"] = [
             _format_code(rng, cid, 0.0, 0.01), _format_event_type(rng, etype), date_col,
-            _Col(pl.Series([None] * m, dtype=pl.String)),
+            _Col(_vocab([None if x == "" else x for x in _DETAILS], det)),
         ]
 
     def _patients(self) -> None:
@@ -862,7 +876,7 @@ class _Builder:
         child, etype, d, det = child[order], etype[order], d[order], det[order]
         m = len(child)
         # a few vaccines keyed with a date after the extract (DATE_IN_FUTURE)
-        future = _pick(rng, np.nonzero(etype == _IMM)[0], _k(0.0005, m), m)
+        future = _pick(rng, np.nonzero(etype == _IMM)[0], t.defect_k(0.0005, m), m)
         d = np.where(future, t.A + _uniform_int(rng, 1, 60, m), d)
         self.count("DATE_IN_FUTURE", "events", int(future.sum()))
         lag = np.where(rng.random(m) < 0.6, _uniform_int(rng, 0, 7, m), np.where(
@@ -1031,8 +1045,12 @@ def _clear(out: Path, stem: str) -> None:
 
 def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date | None = None,
                   case_format: str = "xlsx", health_format: str = "csv",
-                  cutover: date | None = None) -> dict:
+                  cutover: date | None = None, defects: bool = True) -> dict:
     """Write a synthetic case extract and health extract with realistic defects into `out`.
+
+    `defects=False` leaves out every defect that fails `healthcheck validate` (unreadable and
+    placeholder dates, invalid NHS numbers, unknown legal statuses, episodes ending before they
+    start, future dates, legacy duplicates); the two systems still disagree as real ones do.
 
     Returns the manifest (also written to `out/manifest.json`).
     """
@@ -1043,7 +1061,7 @@ def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date 
     as_of = as_of or date.today()
     cutover = cutover or date(as_of.year - 2, 10, 31)
     out = Path(out)
-    truth = _Truth(children, seed, as_of, cutover)
+    truth = _Truth(children, seed, as_of, cutover, defects)
     b = _Builder(truth, case_format == "xlsx", health_format == "xlsx")
     b.build()
     derived = _derived(b)
@@ -1075,6 +1093,7 @@ def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date 
         "generator": "healthcheck.samples",
         "seed": seed,
         "children": children,
+        "defects": defects,
         "as_of": as_of.isoformat(),
         "cutover": cutover.isoformat(),
         "case_format": case_format,

@@ -277,6 +277,19 @@ def test_committed_samples_are_current(tmp_path: Path) -> None:
     for n in HEALTH:
         assert (committed / "health" / f"{n}.csv").read_bytes() == \
             (tmp_path / "health" / f"{n}.csv").read_bytes()
+    clean = write_samples(tmp_path / "clean", children=200, seed=2, as_of=AS_OF,
+                          case_format="csv", health_format="csv", defects=False)
+    assert json.loads((committed / "clean" / "manifest.json").read_text(encoding="utf-8")) == \
+        clean
+
+
+def test_no_defects_mode_injects_no_cell_defect(tmp_path: Path) -> None:
+    manifest = write_samples(tmp_path, children=300, seed=5, as_of=AS_OF, case_format="csv",
+                             health_format="csv", defects=False)
+    assert manifest["defects"] is False
+    assert cell_flags(read_all(tmp_path)) == dict.fromkeys(EXACT_CODES, 0)
+    for code in ("DATE_IN_FUTURE", "LIKELY_DUPLICATE_CHILD", "DUPLICATE_NHS_NUMBER"):
+        assert manifest["injected"].get(code, 0) == 0, code
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
