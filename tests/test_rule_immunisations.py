@@ -1,0 +1,60 @@
+"""SPEC §2 R5 Immunisations: the latest `immunisations_up_to_date` on or before as-of:
+Y -> up_to_date, N -> not_up_to_date, none -> unknown."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import one_child
+
+START = date(2025, 12, 19)
+AS_OF = date(2026, 3, 1)
+
+
+def imm(tmp: Path, events: list, as_of: date = AS_OF, **kw: object) -> str:
+    r = one_child(tmp, start=START, as_of=as_of, events=events, **kw)
+    return r["immunisations_status"]  # type: ignore[no-any-return]
+
+
+def utd(d: date, v: str | None) -> tuple[str, date, str | None]:
+    return ("immunisations_up_to_date", d, v)
+
+
+@pytest.mark.parametrize(("events", "status"), [
+    pytest.param([utd(date(2026, 1, 10), "Y")], "up_to_date", id="Y"),
+    pytest.param([utd(date(2026, 1, 10), "N")], "not_up_to_date", id="N"),
+    pytest.param([], "unknown", id="none"),
+    # latest wins, whatever the order of the rows
+    pytest.param([utd(date(2026, 1, 10), "Y"), utd(date(2026, 2, 1), "N")], "not_up_to_date",
+                 id="Y-then-N"),
+    pytest.param([utd(date(2026, 2, 1), "Y"), utd(date(2026, 1, 10), "N")], "up_to_date",
+                 id="N-then-Y-rows-reversed"),
+    # events after as-of (1 Mar 2026) do not count
+    pytest.param([utd(date(2026, 2, 1), "Y"), utd(date(2026, 3, 10), "N")], "up_to_date",
+                 id="later-N-after-as-of"),
+    pytest.param([utd(date(2026, 3, 2), "Y")], "unknown", id="only-after-as-of"),
+    # an event on as-of counts
+    pytest.param([utd(date(2026, 2, 1), "N"), utd(AS_OF, "Y")], "up_to_date", id="on-as-of"),
+    # no lower bound: a status recorded before care is still the latest known
+    pytest.param([utd(date(2024, 5, 1), "Y")], "up_to_date", id="before-care"),
+    # vaccine events alone do not decide it (a later step)
+    pytest.param([("immunisation", date(2026, 1, 10), "MMR")], "unknown", id="vaccine-only"),
+    pytest.param([utd(date(2026, 1, 10), "N"), ("immunisation", date(2026, 2, 1), "MMR")],
+                 "not_up_to_date", id="vaccine-after-N"),
+    # SPEC §1: stray whitespace and mixed case are read
+    pytest.param([utd(date(2026, 1, 10), " y ")], "up_to_date", id="lower-y-spaces"),
+    pytest.param([utd(date(2026, 1, 10), "n")], "not_up_to_date", id="lower-n"),
+])
+def test_immunisation_status(tmp_path: Path, events: list, status: str) -> None:
+    assert imm(tmp_path, events) == status
+
+
+def test_case_status_does_not_feed_children_csv(tmp_path: Path) -> None:
+    assert imm(tmp_path, [], case_events=[utd(date(2026, 1, 10), "Y")]) == "unknown"
+
+
+def test_mixed_case_event_type(tmp_path: Path) -> None:
+    assert imm(tmp_path, [("Immunisations_Up_To_Date", date(2026, 1, 10), "Y")]) == "up_to_date"
