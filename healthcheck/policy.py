@@ -6,12 +6,11 @@ The policy used is echoed into summary.json.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from healthcheck.errors import UsageError
+from healthcheck.errors import UsageError, read_toml
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,4 @@ def load_policy(path: Path | None) -> Policy:
     """The default policy, with the overrides of a TOML file when given."""
     if path is None:
         return Policy()
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise UsageError(f"{path}: policy file not found") from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: not a valid TOML policy file ({e})") from e
-    return make_policy(data, str(path))
+    return make_policy(read_toml(path, "policy file"), str(path))

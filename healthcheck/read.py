@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from healthcheck.errors import InputError, UsageError
+from healthcheck.errors import InputError, UsageError, read_toml
 from healthcheck.schema import EXTRACTS, REQUIRED_COLUMNS
 
 OPTIONAL_TABLES = {"health_events"}  # a case system may export no health events
@@ -43,12 +42,7 @@ class Mapping:
     def load(cls, path: Path | None) -> Mapping:
         if path is None:
             return cls()
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError as e:
-            raise UsageError(f"{path}: mapping file not found") from e
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise UsageError(f"{path}: not a valid TOML mapping file ({e})") from e
+        data = read_toml(path, "mapping file")
         unknown = set(data) - {"tables", "columns", "codes"}
         if unknown:
             raise UsageError(f"{path}: unknown section(s) {sorted(unknown)}; "

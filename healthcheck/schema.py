@@ -64,16 +64,24 @@ FLAG_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     c: (pl.Int64 if c == "row" else pl.String) for c in FLAG_COLUMNS
 }
 
-CHILDREN_COLUMNS = (
-    "child_id", "nhs_number", "match_status", "match_method", "in_care", "period_start",
-    "clock_start", "notification_date", "notification_wd", "notification_status", "iha_due",
-    "iha_date", "iha_status", "last_assessment", "rha_due", "rha_status", "dental_last",
-    "dental_due", "dental_status", "immunisations_status", "oc2_cohort",
-)
-KPI_COLUMNS = (
-    "measure", "source", "numerator", "denominator", "value", "period_start", "period_end",
-    "as_of",
-)
+CHILDREN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "child_id": S, "nhs_number": S, "match_status": S, "match_method": S, "in_care": pl.Boolean,
+    "period_start": D, "clock_start": D, "notification_date": D, "notification_wd": pl.Int64,
+    "notification_status": S, "iha_due": D, "iha_date": D, "iha_status": S,
+    "last_assessment": D, "rha_due": D, "rha_status": S, "dental_last": D, "dental_due": D,
+    "dental_status": S, "immunisations_status": S, "oc2_cohort": pl.Boolean,
+}
+CHILDREN_COLUMNS = tuple(CHILDREN_SCHEMA)
+KPI_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "measure": S, "source": S, "numerator": pl.Int64, "denominator": pl.Int64,
+    "value": pl.Float64, "period_start": D, "period_end": D, "as_of": D,
+}
+KPI_COLUMNS = tuple(KPI_SCHEMA)
+# The event disagreements behind EVENT_MISSING_IN_* and DATE_MISMATCH (workbook sheet).
+DISAGREEMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "child_id": S, "nhs_number": S, "event_type": S, "health_date": D, "case_date": D,
+    "rule": S, "message": S,
+}
 
 
 def table_schema(table: str) -> dict[str, pl.DataType | type[pl.DataType]]:

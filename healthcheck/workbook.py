@@ -39,6 +39,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from healthcheck.flags import SEVERITY_ORDER
+from healthcheck.schema import (
+    CHILDREN_SCHEMA,
+    DISAGREEMENT_SCHEMA,
+    FLAG_SCHEMA,
+    KPI_SCHEMA,
+)
+
 __all__ = ["ENGLAND_2025", "write_workbook"]
 
 # England figures for 2025 (DfE, Children looked after in England, OC2 measures).
@@ -106,31 +114,7 @@ MEASURES: dict[str, tuple[str, str]] = {
     ),
 }
 
-CHILD_SCHEMA: dict[str, Any] = {
-    "child_id": pl.String, "nhs_number": pl.String, "match_status": pl.String,
-    "match_method": pl.String, "in_care": pl.Boolean, "period_start": pl.Date,
-    "clock_start": pl.Date, "notification_date": pl.Date, "notification_wd": pl.Int64,
-    "notification_status": pl.String, "iha_due": pl.Date, "iha_date": pl.Date,
-    "iha_status": pl.String, "last_assessment": pl.Date, "rha_due": pl.Date,
-    "rha_status": pl.String, "dental_last": pl.Date, "dental_due": pl.Date,
-    "dental_status": pl.String, "immunisations_status": pl.String, "oc2_cohort": pl.Boolean,
-}
-FLAG_SCHEMA: dict[str, Any] = {
-    "source": pl.String, "file": pl.String, "table": pl.String, "row": pl.Int64,
-    "child_id": pl.String, "nhs_number": pl.String, "rule": pl.String, "severity": pl.String,
-    "field": pl.String, "value": pl.String, "message": pl.String,
-}
-KPI_SCHEMA: dict[str, Any] = {
-    "measure": pl.String, "source": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
-    "value": pl.Float64, "period_start": pl.Date, "period_end": pl.Date, "as_of": pl.Date,
-}
-DISAGREEMENT_SCHEMA: dict[str, Any] = {
-    "child_id": pl.String, "nhs_number": pl.String, "event_type": pl.String,
-    "health_date": pl.Date, "case_date": pl.Date, "rule": pl.String, "message": pl.String,
-}
-
 CHECK_LABEL = {"iha": "IHA", "rha": "RHA", "dental": "Dental"}
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 # --------------------------------------------------------------------------------------------
@@ -648,7 +632,7 @@ def write_workbook(path: Path, *, children: pl.DataFrame, flags: pl.DataFrame,
     if isinstance(as_of, datetime):
         as_of = as_of.date()
     england = dict(ENGLAND_2025 if england is None else england)
-    children = _conform(children, CHILD_SCHEMA, "children")
+    children = _conform(children, CHILDREN_SCHEMA, "children")
     flags = _conform(flags, FLAG_SCHEMA, "flags")
     kpis = _conform(kpis, KPI_SCHEMA, "kpis")
     disagreements = _conform(disagreements, DISAGREEMENT_SCHEMA, "disagreements")

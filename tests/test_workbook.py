@@ -11,33 +11,16 @@ import openpyxl
 import polars as pl
 import pytest
 
+from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
 from healthcheck.workbook import SHEETS, write_workbook
 
 AS_OF = date(2026, 3, 31)
 HOSTILE = ['=HYPERLINK("http://x","click")', "+cmd", "-2+3", "@SUM(A1)", "#N/A"]
 
-CHILD_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "child_id": pl.String, "nhs_number": pl.String, "match_status": pl.String,
-    "match_method": pl.String, "in_care": pl.Boolean, "period_start": pl.Date,
-    "clock_start": pl.Date, "notification_date": pl.Date, "notification_wd": pl.Int64,
-    "notification_status": pl.String, "iha_due": pl.Date, "iha_date": pl.Date,
-    "iha_status": pl.String, "last_assessment": pl.Date, "rha_due": pl.Date,
-    "rha_status": pl.String, "dental_last": pl.Date, "dental_due": pl.Date,
-    "dental_status": pl.String, "immunisations_status": pl.String, "oc2_cohort": pl.Boolean,
-}
-FLAG_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "source": pl.String, "file": pl.String, "table": pl.String, "row": pl.Int64,
-    "child_id": pl.String, "nhs_number": pl.String, "rule": pl.String, "severity": pl.String,
-    "field": pl.String, "value": pl.String, "message": pl.String,
-}
-KPI_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "measure": pl.String, "source": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
-    "value": pl.Float64, "period_start": pl.Date, "period_end": pl.Date, "as_of": pl.Date,
-}
-DIS_COLS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "child_id": pl.String, "nhs_number": pl.String, "event_type": pl.String,
-    "health_date": pl.Date, "case_date": pl.Date, "rule": pl.String, "message": pl.String,
-}
+CHILD_COLS = CHILDREN_SCHEMA
+FLAG_COLS = FLAG_SCHEMA
+KPI_COLS = KPI_SCHEMA
+DIS_COLS = DISAGREEMENT_SCHEMA
 
 
 def child(child_id: str | None, **kw: object) -> dict[str, object]:
