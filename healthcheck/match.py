@@ -48,14 +48,19 @@ def match_children(children: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFra
 
 
 def link_events(events: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
-    """Each health event with the `pid` of its patient(s); `pid` null when none matches."""
-    pats = patients.lazy().select(pl.col("row").alias("pid"), "nhs_number", "trust_id")
+    """Each health event with the `pid` of its patient(s); `pid` null when none matches.
+
+    By NHS number where the event and the patient both have one; where either is blank, by
+    trust_id (SPEC §3: "by NHS number or, where that is blank, by trust_id").
+    """
+    pats = patients.lazy().select(pl.col("row").alias("pid"), pl.col("nhs_number").alias("_pn"),
+                                  pl.col("trust_id").alias("_pt"))
     ev = events.lazy().with_row_index("_eid")
     by_nhs = ev.filter(pl.col("nhs_number").is_not_null()).join(
-        pats.filter(pl.col("nhs_number").is_not_null()).select("pid", "nhs_number"),
-        on="nhs_number", how="left")
-    by_trust = ev.filter(pl.col("nhs_number").is_null()).join(
-        pats.filter(pl.col("trust_id").is_not_null()).select(
-            "pid", pl.col("trust_id").alias("_t")),
-        left_on="trust_id", right_on="_t", how="left")
-    return pl.concat([by_nhs, by_trust], how="diagonal").sort("_eid").drop("_eid").collect()
+        pats.filter(pl.col("_pn").is_not_null()), left_on="nhs_number", right_on="_pn")
+    by_trust = ev.filter(pl.col("trust_id").is_not_null()).join(
+        pats.filter(pl.col("_pt").is_not_null()), left_on="trust_id", right_on="_pt"
+    ).filter(pl.col("nhs_number").is_null() | pl.col("_pn").is_null())
+    linked = pl.concat([by_nhs.select("_eid", "pid"), by_trust.select("_eid", "pid")])
+    out = ev.join(linked, on="_eid", how="left")
+    return out.sort("_eid", "pid", nulls_last=True).drop("_eid").collect()

@@ -132,13 +132,15 @@ def date_before_birth(ctx: Context) -> pl.DataFrame:
 
 
 def episode_overlap(ctx: Context) -> pl.DataFrame:
-    """An episode starting before an earlier-starting episode of the same child has ended."""
+    """Two episodes of a child share at least one day (an episode covers start .. end - 1, as
+    "in care" does); flagged on the later-starting one. Zero-length episodes overlap nothing."""
     far = date(9999, 12, 31)
     ep = ctx.case.tables["episodes"].filter(
         pl.col("child_id").is_not_null() & pl.col("start_date").is_not_null()
-    ).sort("child_id", "start_date", "row")
-    reach = pl.col("end_date").fill_null(far).cum_max().shift(1).over("child_id")
-    bad = ep.filter(pl.col("start_date") < reach)
+    ).sort("child_id", "start_date", "end_date", "row", nulls_last=True)
+    end = pl.col("end_date").fill_null(far)
+    reach = end.cum_max().shift(1).over("child_id")  # the latest end among earlier episodes
+    bad = ep.filter((pl.col("start_date") < reach) & (pl.col("start_date") < end))
     return make_flags(bad, "EPISODE_OVERLAP", field="start_date",
                       value=pl.col("start_date").cast(pl.String), **_case(ctx, "episodes"))
 

@@ -178,3 +178,32 @@ def test_local_codes_keep_every_row_accounted_for(tmp_path: Path) -> None:
     assert rows("EVENT_TYPE_UNKNOWN") == [("health_events", 1, "event_type")]
     assert rows("VALUE_UNKNOWN") == [("health_events", 2, "detail"),
                                      ("health_events", 3, "detail")]
+
+
+def test_zero_length_episode_overlaps_nothing_in_any_order(tmp_path: Path) -> None:
+    open_ep = ep("C1", "2024-02-29")
+    zero = ep("C1", "2024-02-29", "2024-02-29")
+    kid = [{"child_id": "C1", "dob": "2015-01-01"}]
+    for i, eps in enumerate(([open_ep, zero], [zero, open_ep])):
+        res = run(tmp_path / str(i), {"children": kid, "episodes": eps}, HEALTH, AS_OF)
+        assert res.flags.filter(pl.col("rule") == "EPISODE_OVERLAP").height == 0
+    # two open episodes from the same day do overlap, whatever the order
+    res = run(tmp_path / "x", {"children": kid, "episodes": [open_ep, dict(open_ep)]}, HEALTH,
+              AS_OF)
+    assert res.flags.filter(pl.col("rule") == "EPISODE_OVERLAP").height == 1
+
+
+def test_events_link_by_trust_id_when_the_patient_has_no_nhs_number(tmp_path: Path) -> None:
+    case = {"children": [{"child_id": "C1", "nhs_number": N1, "forename": "Ann",
+                          "surname": "Lee", "dob": "2015-06-01"}],
+            "episodes": [ep("C1", "2025-12-01")]}
+    health = {"patients": [{"nhs_number": None, "trust_id": "T1", "la_child_id": "C1",
+                            "dob": "2015-06-01"}],
+              "events": [{"nhs_number": N1, "trust_id": "T1", "event_type": "iha",
+                          "event_date": "2026-01-05"},
+                         {"nhs_number": N3, "trust_id": "T1", "event_type": "rha",
+                          "event_date": "2026-01-06"}]}
+    row = run(tmp_path, case, health, AS_OF).children.row(0, named=True)
+    assert row["match_method"] == "la_id"
+    assert row["iha_date"] == date(2026, 1, 5)
+    assert row["last_assessment"] == date(2026, 1, 6)  # both events are the patient's (trust_id)
