@@ -121,6 +121,8 @@ def _enrich_flags(flags: pl.DataFrame, kids: pl.DataFrame, link: pl.DataFrame,
              pl.when(is_h & (pl.col("table") == "events")).then("_c2")))
          .join(kid_nhs, on="child_id", how="left")
          .with_columns(nhs_number=pl.coalesce("nhs_number", "_n")))
+    # SPEC §3: row is blank for derived flags, those found by reconciling the two systems.
+    f = f.with_columns(row=pl.when(pl.col("source") != "reconcile").then(pl.col("row")))
     return f.select(FLAG_COLUMNS).sort(
         pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8),
         "rule", "source", "table", "row", "child_id", "field", nulls_last=True,
