@@ -30,7 +30,7 @@ from pathlib import Path
 for p in map(Path, sys.argv[1:]):
     if p.is_dir():
         for f in sorted(p.glob('*.csv')):
-            pl.read_csv(f, infer_schema=False)
+            pl.read_csv(f, infer_schema=False, encoding='utf8-lossy')
     else:
         r = fastexcel.read_excel(str(p))
         for s in r.sheet_names:
