@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -54,17 +55,12 @@ def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Pa
         "summary.json": write_json(result.summary),
     }
     if workbook:
-        from healthcheck.workbook import write_workbook
+        from healthcheck.workbook import write_workbook  # openpyxl only when a workbook is wanted
 
         def wb(p: Path) -> None:
             write_workbook(p, children=result.children, flags=result.flags, kpis=result.kpis,
                            disagreements=result.disagreements,
-                           as_of=_as_of(result), horizon_days=result.summary["policy"][
-                               "horizon_days"])
+                           as_of=date.fromisoformat(result.summary["as_of"]),
+                           horizon_days=result.summary["policy"]["horizon_days"])
         writers["worklist.xlsx"] = wb
     return write_atomically(out, writers)
-
-
-def _as_of(result: Result):  # noqa: ANN202
-    from datetime import date
-    return date.fromisoformat(result.summary["as_of"])
