@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from healthcheck.schema import EVENT_TYPES, LEGAL_STATUSES
+
 __all__ = ["EXACT_CODES", "write_samples"]
 
 EXACT_CODES = (
@@ -76,18 +78,13 @@ _PLACEMENT_TYPES = ("U1", "U2", "U3", "U4", "U5", "U6", "R1", "R2", "P1", "H5", 
 _PLACEMENT_W = (4, 6, 10, 30, 8, 6, 2, 2, 8, 4, 12, 3, 5)
 _REASONS_END = ("E11", "E12", "E13", "E4A", "E4B", "E41", "E45", "E46", "E47", "E48", "E5", "E7",
                 "E8", "E9", "E14", "E15", "E16", "E17")
-_STATUSES = ("C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
+_STATUSES = LEGAL_STATUSES  # weights below follow this order
 _STATUS_W = (18, 38, 1, 10, 1, 4, 2, 3, 2, 1, 20, 0, 0)
 _V3, _V4, _C2 = _STATUSES.index("V3"), _STATUSES.index("V4"), _STATUSES.index("C2")
 _UNKNOWN_STATUSES = ("C3", "V1", "X1", "S20", "ICO", "E2", "PO")  # none valid, even upper-cased
 _RNE_LATER = ("P", "L", "T", "B", "U")
 _RNE_W = (55, 25, 10, 5, 5)
 
-EVENT_TYPES = (
-    "notification_sent", "notification_received", "iha_requested", "iha_appointment", "iha",
-    "iha_report_sent", "rha", "dental", "immunisation", "immunisations_up_to_date", "declined",
-    "was_not_brought",
-)
 (_NOTE_SENT, _NOTE_RECV, _IHA_REQ, _IHA_APPT, _IHA, _IHA_REPORT, _RHA, _DENTAL, _IMM, _IMM_UTD,
  _DECLINED, _WNB) = range(len(EVENT_TYPES))
 _DETAILS = ("", "iha", "rha", "dental", "Y", "N", *_VACCINES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -14,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthcheck import normalise as nz
+from healthcheck.read import name_key
 from healthcheck.samples import EXACT_CODES, write_samples
+from healthcheck.schema import CASE_TABLES, HEALTH_TABLES, LEGAL_STATUSES
 
 AS_OF = date(2026, 3, 31)
 CASE = ("children", "episodes", "health_events")
@@ -24,25 +25,12 @@ DATE_COLUMNS = {
     "health_events": ("event_date",), "patients": ("dob",),
     "events": ("event_date", "recorded_date"),
 }
-LEGAL_STATUSES = ("C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
-CANONICAL = {
-    "children": ("child_id", "nhs_number", "forename", "surname", "dob", "sex", "legacy_id"),
-    "episodes": ("child_id", "start_date", "end_date", "legal_status", "rne", "placement_type",
-                 "placement_area", "reason_end"),
-    "health_events": ("child_id", "event_type", "event_date", "detail"),
-    "patients": ("nhs_number", "trust_id", "la_child_id", "forename", "surname", "dob"),
-    "events": ("nhs_number", "trust_id", "event_type", "event_date", "detail", "recorded_date"),
-}
-
-
-def _key(name: str) -> str:
-    """SPEC §1: names match ignoring case, spaces, underscores, hyphens and dots."""
-    return re.sub(r"[\s_\-.]", "", name.lower())
+CANONICAL = {t: tuple(cols) for t, cols in {**CASE_TABLES, **HEALTH_TABLES}.items()}
 
 
 def _canonical(df: pl.DataFrame, table: str) -> pl.DataFrame:
-    by_key = {_key(c): c for c in CANONICAL[table]}
-    df = df.rename({c: by_key[_key(c)] for c in df.columns})
+    by_key = {name_key(c): c for c in CANONICAL[table]}
+    df = df.rename({c: by_key[name_key(c)] for c in df.columns})
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
                                for c in df.columns])
     return df.filter(~blank)
@@ -61,7 +49,7 @@ def read_table(out: Path, stem: str, table: str) -> pl.DataFrame:
     else:
         path = out / f"{stem}.xlsx"
         sheets = pl.read_excel(path, sheet_id=0, engine="calamine", infer_schema_length=0)
-        name = next(s for s in sheets if _key(s) == _key(table))
+        name = next(s for s in sheets if name_key(s) == name_key(table))
         df = pl.read_excel(path, sheet_name=name, engine="calamine", infer_schema_length=0)
     return _canonical(df, table)
 
