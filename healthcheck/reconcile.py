@@ -142,21 +142,11 @@ def _children_table(kids: pl.DataFrame, status: pl.DataFrame, link: pl.DataFrame
                      match_status=pl.when(pl.col("match_method").is_not_null())
                      .then(pl.lit("matched")).otherwise(pl.lit("case_only")),
                      in_care=pl.col("in_care").fill_null(False),
-                     oc2_cohort=pl.col("oc2_cohort").fill_null(False))
-                 .with_columns(_not_required(status.columns)))
+                     oc2_cohort=pl.col("oc2_cohort").fill_null(False)))
     health_only = patients.join(link.select(row="pid"), on="row", how="anti").sort("row")
     ho = health_only.select("nhs_number", match_status=pl.lit("health_only"))
     out = pl.concat([case_rows.sort("child_id"), ho], how="diagonal_relaxed")
     return out.select(CHILDREN_COLUMNS)
-
-
-def _not_required(columns: list[str]) -> list[pl.Expr]:
-    """A child with no period before as-of: every check is not_required (SPEC §2)."""
-    no_period = pl.col("period_start").is_null()
-    cols = ["notification_status", "iha_status", "rha_status", "dental_status",
-            "immunisations_status"]
-    return [pl.when(no_period).then(pl.lit("not_required")).otherwise(pl.col(c)).alias(c)
-            for c in cols]
 
 
 def _summary(case: Extract, health: Extract, children: pl.DataFrame, flags: pl.DataFrame,
