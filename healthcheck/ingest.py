@@ -67,25 +67,70 @@ def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extr
                    time.perf_counter() - t0, {n: rt.frame.height for n, rt in raw.items()})
 
 
-def _by_value(frame: pl.DataFrame, col: str,
+def _by_value(frame: pl.DataFrame, cols: list[str],
               typer: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
-    """Type each distinct raw value of `col` once (`typer` adds columns) and join back.
+    """Type each distinct raw value of `cols` once (`typer` adds columns) and map them back.
 
-    Dates and NHS numbers repeat a lot (a few thousand distinct dates in a million events), so
-    parsing the distinct values is far cheaper than parsing every row.
+    Dates, NHS numbers and codes repeat a lot (a few thousand distinct dates and a few dozen
+    event types in a million events), so typing the distinct values is far cheaper than typing
+    every row. Each row gets the index of its value in the distinct frame (one hash lookup),
+    then every typed column is gathered by that index.
     """
-    distinct = typer(frame.select(pl.col(col)).unique())
-    return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
+    distinct = typer(frame.select(cols).unique(maintain_order=True))
+    n = distinct.height
+    if len(cols) == 1:  # one key: replace_strict is cheaper than a join
+        keys = distinct[cols[0]]
+        idx = pl.Series(range(n), dtype=pl.UInt32)
+        blank = keys.is_null().arg_true()
+        at = frame.select(pl.col(cols[0]).replace_strict(
+            keys.filter(keys.is_not_null()), idx.filter(keys.is_not_null()),
+            default=pl.lit(blank[0] if blank.len() else None, pl.UInt32),
+            return_dtype=pl.UInt32)).to_series()
+    else:
+        at = frame.select(cols).join(
+            distinct.select(cols).with_columns(_i=pl.int_range(n, dtype=pl.UInt32)),
+            on=cols, how="left", nulls_equal=True, maintain_order="left")["_i"]
+    return frame.hstack(distinct.drop(cols)[at].rechunk())
+
+
+DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
+NHS_STATES = pl.Enum(["blank", "ok", "invalid"])
 
 
 def _typed_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
-    return nz.parse_dates(frame, col).rename({"__parsed": f"__{col}",
-                                              "__state": f"__{col}_state"})
+    """`__{col}` (the date, null unless readable) and `__{col}_state` (DATE_STATES)."""
+    return nz.parse_dates(frame, col).select(
+        col, pl.col("__parsed").alias(f"__{col}"),
+        pl.col("__state").cast(DATE_STATES).alias(f"__{col}_state"))
 
 
 def _typed_nhs(frame: pl.DataFrame, col: str) -> pl.DataFrame:
-    return nz.nhs_numbers(frame, col).rename({"__valid": f"__{col}_valid",
-                                              "__nhs": f"__{col}"})
+    """`__{col}` (the 10 digits, null unless valid) and `__{col}_state` (NHS_STATES)."""
+    return nz.nhs_numbers(frame, col).select(
+        col, pl.col("__nhs").alias(f"__{col}"),
+        pl.when(nz.clean_text(col).is_null()).then(pl.lit("blank"))
+        .when(pl.col("__valid")).then(pl.lit("ok")).otherwise(pl.lit("invalid"))
+        .cast(NHS_STATES).alias(f"__{col}_state"))
+
+
+def _typed_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Code columns (event type, detail, legal status, ...), typed as `__{col}`."""
+    typed: list[pl.Expr] = []
+    for c in frame.columns:
+        if c in UPPER_CODES:
+            typed.append(nz.upper_code(c).alias(f"__{c}"))
+        elif c == "event_type":
+            typed.append(nz.lower_code(c).alias(f"__{c}"))
+        else:
+            typed.append(nz.clean_text(c).alias(f"__{c}"))
+    out = frame.lazy().with_columns(typed)
+    if "detail" in frame.columns:
+        out = out.with_columns(_detail(pl.col("__event_type"), pl.col("__detail"))
+                               .alias("__detail"))
+    return out.collect()
+
+
+CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}
 
 
 def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -94,24 +139,15 @@ def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame
     wide = rt.frame
     for col, dtype in spec.items():
         if dtype == pl.Date:
-            wide = _by_value(wide, col, partial(_typed_dates, col=col))
+            wide = _by_value(wide, [col], partial(_typed_dates, col=col))
         elif col == "nhs_number":
-            wide = _by_value(wide, col, partial(_typed_nhs, col=col))
-    raws = [nz.clean_text(col).alias(f"__{col}_raw") for col in spec]
-    typed_text: list[pl.Expr] = []
-    for col, dtype in spec.items():
-        if dtype == pl.Date or col == "nhs_number":
-            continue  # typed above
-        if col in UPPER_CODES:
-            typed_text.append(nz.upper_code(col).alias(f"__{col}"))
-        elif col == "event_type":
-            typed_text.append(nz.lower_code(col).alias(f"__{col}"))
-        else:
-            typed_text.append(pl.col(f"__{col}_raw").alias(f"__{col}"))
-    lf = wide.lazy().with_columns(raws).with_columns(typed_text)
-    if "detail" in spec:
-        lf = lf.with_columns(_detail(pl.col("__event_type"), pl.col("__detail")).alias("__detail"))
-    wide_df = lf.collect()
+            wide = _by_value(wide, [col], partial(_typed_nhs, col=col))
+    # detail is read with event_type, so the two are typed together
+    codes = [c for c in spec if c in CODE_COLUMNS]
+    if codes:
+        wide = _by_value(wide, codes, _typed_codes)
+    done = {c for c in spec if spec[c] == pl.Date or c == "nhs_number" or c in CODE_COLUMNS}
+    wide_df = wide.with_columns(nz.clean_text(c).alias(f"__{c}") for c in spec if c not in done)
     typed = wide_df.select(
         pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec]
     ).cast(table_schema(rt.name))  # type: ignore[arg-type]
@@ -132,6 +168,8 @@ def _detail(event_type: pl.Expr, detail: pl.Expr) -> pl.Expr:
 
 
 def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.DataFrame:
+    """The flags about single cells. `w` has the raw columns and the typed `__` ones; a flag's
+    value is the raw text, trimmed, computed only for the rows flagged."""
     src = "case" if kind == "case" else "health"
     child = pl.col("__child_id") if "child_id" in spec else None
     nhs = pl.col("__nhs_number") if "nhs_number" in spec else None
@@ -139,8 +177,14 @@ def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.Data
                   child_id=child, nhs_number=nhs)
     parts: list[pl.DataFrame] = []
     required = set(REQUIRED[rt.name])
+
+    def blank(col: str) -> pl.Expr:
+        if spec[col] == pl.Date or col == "nhs_number":
+            return pl.col(f"__{col}_state") == "blank"
+        return pl.col(f"__{col}").is_null()  # a typed text or code is blank iff its cell is
+
     for col, dtype in spec.items():
-        raw = pl.col(f"__{col}_raw")
+        raw = nz.clean_text(col)
         if dtype == pl.Date:
             st = pl.col(f"__{col}_state")
             parts.append(make_flags(w.filter(st == "unparseable"), "DATE_UNPARSEABLE",
@@ -148,14 +192,13 @@ def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.Data
             parts.append(make_flags(w.filter(st == "placeholder"), "DATE_PLACEHOLDER",
                                     field=col, value=raw, **common))
         if col == "nhs_number":
-            bad = raw.is_not_null() & ~pl.col("__nhs_number_valid")
-            parts.append(make_flags(w.filter(bad), "NHS_NUMBER_INVALID", field=col, value=raw,
-                                    **common))
+            parts.append(make_flags(w.filter(pl.col(f"__{col}_state") == "invalid"),
+                                    "NHS_NUMBER_INVALID", field=col, value=raw, **common))
         if col in required and not (col == "nhs_number" and rt.name == "patients"):
-            parts.append(make_flags(w.filter(raw.is_null()), "REQUIRED_VALUE_MISSING",
+            parts.append(make_flags(w.filter(blank(col)), "REQUIRED_VALUE_MISSING",
                                     field=col, value=None, **common))
     if rt.name == "events":
-        neither = pl.col("__nhs_number_raw").is_null() & pl.col("__trust_id_raw").is_null()
+        neither = blank("nhs_number") & blank("trust_id")
         parts.append(make_flags(w.filter(neither), "REQUIRED_VALUE_MISSING",
                                 field="nhs_number", value=None,
                                 message="Event has neither an NHS number nor a trust id: it "
@@ -164,21 +207,21 @@ def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.Data
         ls = pl.col("__legal_status")
         parts.append(make_flags(w.filter(ls.is_not_null() & ~ls.is_in(LEGAL_STATUSES)),
                                 "LEGAL_STATUS_UNKNOWN", field="legal_status",
-                                value=pl.col("__legal_status_raw"), **common))
+                                value=nz.clean_text("legal_status"), **common))
         ebs = pl.col("__end_date") < pl.col("__start_date")
         parts.append(make_flags(w.filter(ebs), "EPISODE_END_BEFORE_START", field="end_date",
-                                value=pl.col("__end_date_raw"), **common))
+                                value=nz.clean_text("end_date"), **common))
     if "event_type" in spec:
         et = pl.col("__event_type")
         parts.append(make_flags(w.filter(et.is_not_null() & ~et.is_in(EVENT_TYPES)),
                                 "EVENT_TYPE_UNKNOWN", field="event_type",
-                                value=pl.col("__event_type_raw"), **common))
+                                value=nz.clean_text("event_type"), **common))
         d = pl.col("__detail")
         bad_yn = (et == "immunisations_up_to_date") & ~d.is_in(["Y", "N"]).fill_null(False)
         bad_kind = et.is_in(["declined", "was_not_brought"]) & ~d.is_in(
             DETAIL_ASSESSMENTS).fill_null(False)
         parts.append(make_flags(w.filter(bad_yn | bad_kind), "VALUE_UNKNOWN", field="detail",
-                                value=pl.col("__detail_raw"),
+                                value=nz.clean_text("detail"),
                                 message=pl.when(et == "immunisations_up_to_date")
                                 .then(pl.lit("Immunisation status must be Y or N: correct it. "
                                              "The row is not used for the status."))

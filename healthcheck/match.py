@@ -14,7 +14,9 @@ import polars as pl
 def _demo_key(forename: str, surname: str, dob: str) -> list[pl.Expr]:
     return [
         pl.col(dob).alias("_k_dob"),
-        pl.col(surname).str.strip_chars().str.to_lowercase().alias("_k_surname"),
+        # A non-breaking space inside a name counts as a space.
+        pl.col(surname).str.replace_all("\u00a0", " ", literal=True).str.strip_chars()
+        .str.to_lowercase().alias("_k_surname"),
         pl.col(forename).str.strip_chars().str.to_lowercase().str.slice(0, 1).alias("_k_init"),
     ]
 

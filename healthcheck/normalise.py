@@ -12,7 +12,7 @@ import polars as pl
 PLACEHOLDER_DATES = ("1900-01-01", "1901-01-01", "1899-12-30", "1899-12-31", "0001-01-01",
                      "9999-12-31")
 EXCEL_EPOCH = "1899-12-30"  # Excel's serial 0 (Windows 1900 system, as openpyxl and pandas use)
-_TIME = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_TIME = r"(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _ISO = r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME + "$"
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 _UK = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + "$"
@@ -37,9 +37,10 @@ def _year(e: pl.Expr) -> pl.Expr:
 
 
 def clean_text(col: str) -> pl.Expr:
-    """Trimmed text (incl. non-breaking spaces), empty -> null."""
-    t = pl.col(col).str.replace_all("\u00a0", " ").str.strip_chars()
-    return pl.when(t == "").then(None).otherwise(t)
+    """Trimmed text (leading and trailing white space, non-breaking spaces included), empty ->
+    null. Inner white space is kept as it is: the parsers that care (dates, NHS numbers, codes)
+    treat any white space, non-breaking included, as a separator."""
+    return pl.col(col).str.strip_chars().replace("", None)
 
 
 def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:

@@ -74,17 +74,20 @@ def file_hash(path: Path) -> str:
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
-    data = path.read_bytes()
-    if not data.strip(b"\xef\xbb\xbf \r\n\t,;"):
+    """Every cell as text. UTF-8 (a BOM is skipped); a file that is not UTF-8 is read as
+    Windows-1252, the other encoding Excel saves CSV in."""
+    if path.stat().st_size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \r\n\t,;"):
         raise InputError(f"{path}: the file is empty", "export the table again with its header")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    source: Path | bytes = path
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-    try:
-        return pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
+        try:
+            return pl.read_csv(source, infer_schema=False, truncate_ragged_lines=True)
+        except pl.exceptions.ComputeError as e:
+            if "utf-8" not in str(e):
+                raise
+        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+        source = data.decode("cp1252", errors="replace").encode("utf-8")
+        return pl.read_csv(source, infer_schema=False, truncate_ragged_lines=True)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
         raise InputError(f"{path}: not a readable CSV file ({str(e).splitlines()[0]})",
                          "save the table as CSV (comma-separated) with a header row") from e
@@ -167,15 +170,20 @@ def _canonical_columns(frame: pl.DataFrame, table: str, label: str,
     cols = [pl.col(chosen[c]).cast(pl.String).alias(c) if c in chosen
             else pl.lit(None, pl.String).alias(c) for c in spec]
     out = frame.select(pl.col("row"), *cols)
-    # Wholly blank rows (e.g. trailing rows of a spreadsheet) are not data.
-    texts = [pl.col(c).str.strip_chars().replace("", None) for c in frame.columns if c != "row"]
-    blank = frame.select(pl.all_horizontal([t.is_null() for t in texts]) if texts
-                         else pl.lit(False)).to_series()
-    out = out.filter(~blank)
+    # Wholly blank rows (e.g. trailing rows of a spreadsheet) are not data. Only rows whose
+    # first cell is blank can be: the other cells are looked at for those alone.
+    texts = [c for c in frame.columns if c != "row"]
+    if texts:
+        def is_blank(c: str) -> pl.Expr:
+            return pl.col(c).cast(pl.String).str.strip_chars().replace("", None).is_null()
+        maybe = frame.filter(is_blank(texts[0]))
+        blank = maybe.filter(pl.all_horizontal(is_blank(c) for c in texts))["row"]
+        if blank.len():
+            out = out.filter(~pl.col("row").is_in(blank.implode()))
     for column, codes in mapping.codes.items():
         if column in out.columns and codes:
             lowered = pl.col(column).str.strip_chars().str.to_lowercase()
             out = out.with_columns(
                 lowered.replace_strict(codes, default=pl.col(column), return_dtype=pl.String)
                 .alias(column))
-    return out.select("row", *spec)
+    return out.select("row", *spec).rechunk()
