@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from healthcheck.schema import FLAG_COLUMNS, FLAG_SCHEMA
+from healthcheck.schema import ENGINE, FLAG_COLUMNS, FLAG_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def make_flags(
         "message": _lit(message if message is not None else spec.message, pl.String),
     }
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    out = lf.select(**{k: exprs[k] for k in FLAG_COLUMNS}).collect()
+    out = lf.select(**{k: exprs[k] for k in FLAG_COLUMNS}).collect(engine=ENGINE)
     return out.cast(FLAG_SCHEMA)  # type: ignore[arg-type]
 
 

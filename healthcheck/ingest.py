@@ -19,6 +19,7 @@ from healthcheck import normalise as nz
 from healthcheck.flags import concat_flags, make_flags
 from healthcheck.read import Mapping, RawTable, file_hash, read_tables
 from healthcheck.schema import (
+    ENGINE,
     EVENT_TYPES,
     EXTRACTS,
     LEGAL_STATUSES,
@@ -127,7 +128,7 @@ def _typed_codes(frame: pl.DataFrame) -> pl.DataFrame:
     if "detail" in frame.columns:
         out = out.with_columns(_detail(pl.col("__event_type"), pl.col("__detail"))
                                .alias("__detail"))
-    return out.collect()
+    return out.collect(engine=ENGINE)
 
 
 CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from healthcheck.schema import ENGINE
+
 
 def _demo_key(forename: str, surname: str, dob: str) -> list[pl.Expr]:
     return [
@@ -46,7 +48,7 @@ def match_children(children: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFra
     by_demo = (rest.with_columns(_demo_key("forename", "surname", "dob")).drop_nulls(keys)
                .join(unique_pats, on=keys)
                .select("child_id", "pid", method=pl.lit("demographics")))
-    return pl.concat([by_nhs, by_la, by_demo]).collect()
+    return pl.concat([by_nhs, by_la, by_demo]).collect(engine=ENGINE)
 
 
 def link_events(events: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
@@ -65,4 +67,4 @@ def link_events(events: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
     ).filter(pl.col("nhs_number").is_null() | pl.col("_pn").is_null())
     linked = pl.concat([by_nhs.select("_eid", "pid"), by_trust.select("_eid", "pid")])
     out = ev.join(linked, on="_eid", how="left")
-    return out.sort("_eid", "pid", nulls_last=True).drop("_eid").collect()
+    return out.sort("_eid", "pid", nulls_last=True).drop("_eid").collect(engine=ENGINE)

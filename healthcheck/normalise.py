@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from healthcheck.schema import ENGINE
+
 # --- dates -----------------------------------------------------------------------------------
 
 PLACEHOLDER_DATES = ("1900-01-01", "1901-01-01", "1899-12-30", "1899-12-31", "0001-01-01",
@@ -93,7 +95,7 @@ def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
         __parsed=pl.when(pl.col("__state") == "ok").then(pl.col("__parsed")),
     ).drop("__s", "__iso", "__comp", "__uk", "__named", "__serial", "__mname", "__y", "__m",
            "__d")
-    return staged.collect()
+    return staged.collect(engine=ENGINE)
 
 
 def parse_date_values(values: list[str | None]) -> list:
@@ -128,7 +130,7 @@ def nhs_numbers(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     return (frame.lazy().with_columns(__digits=nhs_digits(col))
             .with_columns(__valid=nhs_valid(pl.col("__digits")))
             .with_columns(__nhs=pl.when(pl.col("__valid")).then(pl.col("__digits")))
-            .drop("__digits").collect())
+            .drop("__digits").collect(engine=ENGINE))
 
 
 def nhs_valid(digits: pl.Expr) -> pl.Expr:

@@ -15,6 +15,7 @@ import polars as pl
 from healthcheck.flags import concat_flags, make_flags
 from healthcheck.ingest import Extract
 from healthcheck.periods import periods
+from healthcheck.schema import ENGINE
 
 
 @dataclass
@@ -162,7 +163,7 @@ def migration_cutover_start(ctx: Context) -> pl.DataFrame:
     if ctx.cutover is None:
         return concat_flags([])
     p = periods(ctx.case.tables["episodes"], ctx.as_of).filter(
-        pl.col("period_start") == ctx.cutover).collect()
+        pl.col("period_start") == ctx.cutover).collect(engine=ENGINE)
     p = p.join(ctx.kids.select("child_id"), on="child_id", how="semi")
     return make_flags(p, "MIGRATION_CUTOVER_START", field="start_date",
                       value=pl.col("period_start").cast(pl.String),

@@ -23,7 +23,7 @@ from healthcheck.periods import latest_periods
 from healthcheck.policy import Policy
 from healthcheck.quality import Context, derived_flags
 from healthcheck.rules.evaluate import evaluate
-from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
+from healthcheck.schema import CHILDREN_COLUMNS, ENGINE, FLAG_COLUMNS
 
 
 @dataclass
@@ -53,7 +53,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     children = case.tables["children"]
     kids = (children.filter(pl.col("child_id").is_not_null()).sort("row")
             .unique("child_id", keep="first", maintain_order=True))
-    latest = latest_periods(case.tables["episodes"], as_of).collect()
+    latest = latest_periods(case.tables["episodes"], as_of).collect(engine=ENGINE)
     base = kids.select("child_id", "dob").join(latest, on="child_id", how="left")
 
     patients = health.tables["patients"]
@@ -64,7 +64,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     case_events = case.tables["health_events"]
 
     lbase = base.lazy()
-    h_status, c_status = pl.collect_all([
+    h_status, c_status = pl.collect_all(engine=ENGINE, lazy_frames=[
         evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received"),
         evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent"),
     ])

@@ -1,7 +1,10 @@
 """The statutory rules R1-R6 (SPEC §2), one small module each.
 
-Each rule is a pure function over typed polars frames:
-    rule(base: LazyFrame, events: LazyFrame, policy, as_of) -> LazyFrame (child_id + its columns)
-`base` has one row per child: child_id, dob, period_start, period_end, clock_start, in_care,
-oc2_cohort. `events` has child_id, event_type, event_date, detail, dated on or before as-of.
+Every child's events are read once (see `evaluate`): each rule declares
+    aggregates(policy, as_of) -> list[Expr]   per child, over its usable events
+and a pure function over the one-row-per-child frame that adds the rule's columns:
+    rule(children: LazyFrame, policy, as_of) -> LazyFrame
+The events carry child_id, event_type, event_date, detail (dated on or before as-of) and the
+child's clock_start. `children` has child_id, dob, period_start, period_end, clock_start,
+in_care, oc2_cohort, every rule's aggregates, and the columns of the rules before it.
 """

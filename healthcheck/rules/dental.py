@@ -15,34 +15,33 @@ import polars as pl
 from healthcheck.calendar import add_months, add_working_days
 from healthcheck.policy import Policy
 
+OUTPUT = ("dental_last", "dental_due", "dental_status")
 
-def dental(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy,
-           as_of: date) -> pl.LazyFrame:
-    last = events.filter(pl.col("event_type") == "dental").group_by("child_id").agg(
-        dental_last=pl.col("event_date").max())
-    declined = (
-        events.filter((pl.col("event_type") == "declined") & (pl.col("detail") == "dental"))
-        .join(base.select("child_id", "clock_start"), on="child_id")
-        .join(last, on="child_id", how="left")
-        .filter(pl.when(pl.col("dental_last").is_null())
-                .then(pl.col("event_date") >= pl.col("clock_start"))
-                .otherwise(pl.col("event_date") > pl.col("dental_last")))
-        .group_by("child_id").agg(dental_declined=pl.lit(True))
-    )
-    out = (base.select("child_id", "clock_start", "in_care")
-           .join(last, on="child_id", how="left")
-           .join(declined, on="child_id", how="left"))
+
+def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+    kind = pl.col("event_type")
+    declined = (kind == "declined") & (pl.col("detail") == "dental")
+    return [
+        pl.col("event_date").filter(kind == "dental").max().alias("dental_last"),
+        pl.col("event_date").filter(declined).max().alias("dental_declined_last"),
+    ]
+
+
+def dental(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+    last, refused = pl.col("dental_last"), pl.col("dental_declined_last")
+    # declined after the last check (with none, on or after clock start): the latest refusal is
+    declined = (pl.when(last.is_null()).then(refused >= pl.col("clock_start"))
+                .otherwise(refused > last)).fill_null(False)
     first_due = add_working_days(pl.col("clock_start"), policy.dental_first_due_wd)
-    due = pl.max_horizontal(add_months(pl.col("dental_last"), policy.dental_interval_months),
-                            first_due)
+    due = pl.max_horizontal(add_months(last, policy.dental_interval_months), first_due)
     active = pl.col("in_care").fill_null(False) & pl.col("clock_start").is_not_null()
-    out = out.with_columns(dental_due=pl.when(active).then(due))
+    out = children.with_columns(dental_due=pl.when(active).then(due))
     d = pl.col("dental_due")
     status = (
         pl.when(~active).then(pl.lit("not_required"))
-        .when(pl.col("dental_declined").fill_null(False)).then(pl.lit("declined"))
+        .when(declined).then(pl.lit("declined"))
         .when(d < as_of).then(pl.lit("overdue"))
         .when(d <= as_of + timedelta(days=policy.horizon_days)).then(pl.lit("due_soon"))
         .otherwise(pl.lit("in_date"))
     )
-    return out.select("child_id", "dental_last", "dental_due", status.alias("dental_status"))
+    return out.with_columns(status.alias("dental_status"))

@@ -1,4 +1,9 @@
-"""Runs R1-R6 over all children at once for one source of health events."""
+"""Runs R1-R6 over all children at once for one source of health events.
+
+The events are read once: joined to their child's clock start and grouped by child, every
+rule's aggregates in one pass; then each rule adds its columns to the one-row-per-child frame,
+in order (R3 reads R2's status, R6 reads R5's).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,13 @@ from datetime import date
 import polars as pl
 
 from healthcheck.policy import Policy
-from healthcheck.rules.dental import dental
-from healthcheck.rules.iha import iha
-from healthcheck.rules.immunisations import immunisations
-from healthcheck.rules.notification import notification
-from healthcheck.rules.oc2 import oc2
-from healthcheck.rules.rha import rha
+from healthcheck.rules import dental, iha, immunisations, notification, oc2, rha
 
 EVENT_SCHEMA = {"child_id": pl.String, "event_type": pl.String, "event_date": pl.Date,
                 "detail": pl.String}
+RULES = (notification, iha, rha, dental, immunisations, oc2)
+# the event types any rule reads (with the notification type of the source)
+RULE_EVENT_TYPES = ("iha", "rha", "dental", "declined", "immunisations_up_to_date")
 
 
 def usable_events(events: pl.LazyFrame | pl.DataFrame, as_of: date) -> pl.LazyFrame:
@@ -28,14 +31,18 @@ def usable_events(events: pl.LazyFrame | pl.DataFrame, as_of: date) -> pl.LazyFr
 def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
              notification_type: str) -> pl.LazyFrame:
     """One row per child of `base`: every status column of children.csv plus the OC2 measures."""
-    ev = usable_events(events, as_of).cache()
-    r1 = notification(base, ev, policy, as_of, notification_type)
-    r2 = iha(base, ev, policy, as_of)
-    r3 = rha(base, ev, policy, as_of, r2)
-    r4 = dental(base, ev, policy, as_of)
-    r5 = immunisations(base, ev, policy, as_of)
-    r6 = oc2(base, ev, policy, as_of, r5)
-    out = base
-    for part in (r1, r2, r3, r4, r5, r6):
-        out = out.join(part, on="child_id", how="left")
-    return out
+    ev = (usable_events(events, as_of)
+          .filter(pl.col("event_type").is_in([*RULE_EVENT_TYPES, notification_type]))
+          .join(base.select("child_id", "clock_start"), on="child_id"))
+    aggs = ev.group_by("child_id").agg(
+        *notification.aggregates(policy, as_of, notification_type),
+        *[e for rule in RULES[1:] for e in rule.aggregates(policy, as_of)])
+    out = base.join(aggs, on="child_id", how="left")
+    out = notification.notification(out, policy, as_of)
+    out = iha.iha(out, policy, as_of)
+    out = rha.rha(out, policy, as_of)
+    out = dental.dental(out, policy, as_of)
+    out = immunisations.immunisations(out, policy, as_of)
+    out = oc2.oc2(out, policy, as_of)
+    base_columns = base.collect_schema().names()
+    return out.select(*base_columns, *[c for rule in RULES for c in rule.OUTPUT])

@@ -17,6 +17,8 @@ import polars as pl
 from healthcheck.calendar import add_months, add_working_days
 from healthcheck.policy import Policy
 
+OUTPUT = ("iha_due", "iha_date", "iha_status")
+
 
 def iha_due(clock: pl.Expr, policy: Policy) -> pl.Expr:
     if policy.iha_rule == "28CD":
@@ -24,17 +26,18 @@ def iha_due(clock: pl.Expr, policy: Policy) -> pl.Expr:
     return add_working_days(clock, 20)
 
 
-def iha(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+    since = pl.col("event_date") >= add_months(pl.col("clock_start"), -policy.iha_prior_months)
+    kind = pl.col("event_type")
+    return [
+        pl.col("event_date").filter(since & (kind == "iha")).min().alias("iha_date"),
+        (since & (kind == "declined") & (pl.col("detail") == "iha")).any().alias("iha_declined"),
+    ]
+
+
+def iha(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
     clock = pl.col("clock_start")
-    window = base.select("child_id", _from=add_months(clock, -policy.iha_prior_months))
-    ev = events.join(window, on="child_id").filter(pl.col("event_date") >= pl.col("_from"))
-    agg = ev.group_by("child_id").agg(
-        iha_date=pl.col("event_date").filter(pl.col("event_type") == "iha").min(),
-        iha_declined=((pl.col("event_type") == "declined") & (pl.col("detail") == "iha")).any(),
-    )
-    out = base.select("child_id", "clock_start", "period_end").join(agg, on="child_id",
-                                                                   how="left")
-    out = out.with_columns(iha_due=iha_due(clock, policy))
+    out = children.with_columns(iha_due=iha_due(clock, policy))
     d, due = pl.col("iha_date"), pl.col("iha_due")
     status = (
         pl.when(clock.is_null()).then(pl.lit("not_required"))
@@ -45,5 +48,5 @@ def iha(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date) -
         .when(due < as_of).then(pl.lit("overdue"))
         .otherwise(pl.lit("due"))
     )
-    return out.select("child_id", "iha_due", pl.when(clock.is_not_null()).then(d).alias("iha_date"),
-                      status.alias("iha_status"))
+    return out.with_columns(pl.when(clock.is_not_null()).then(d).alias("iha_date"),
+                            status.alias("iha_status"))

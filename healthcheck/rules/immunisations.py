@@ -13,18 +13,23 @@ import polars as pl
 
 from healthcheck.policy import Policy
 
+OUTPUT = ("immunisations_status",)
 
-def immunisations(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy,
-                  as_of: date) -> pl.LazyFrame:
-    ev = events.filter((pl.col("event_type") == "immunisations_up_to_date")
-                       & pl.col("detail").is_in(["Y", "N"]))
-    latest = (ev.filter(pl.col("event_date") == pl.col("event_date").max().over("child_id"))
-              .group_by("child_id").agg(any_no=(pl.col("detail") == "N").any()))
-    out = base.select("child_id", "clock_start").join(latest, on="child_id", how="left")
+
+def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+    # Latest day first, then N before Y: the largest of (day number * 2 + 1 if N).
+    status = (pl.col("event_type") == "immunisations_up_to_date") & pl.col("detail").is_in(
+        ["Y", "N"])
+    key = pl.col("event_date").cast(pl.Int64) * 2 + (pl.col("detail") == "N").cast(pl.Int64)
+    return [key.filter(status).max().alias("immunisations_latest")]
+
+
+def immunisations(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+    latest = pl.col("immunisations_latest")
     status = (
         pl.when(pl.col("clock_start").is_null()).then(pl.lit("not_required"))
-        .when(pl.col("any_no")).then(pl.lit("not_up_to_date"))
-        .when(pl.col("any_no").is_not_null()).then(pl.lit("up_to_date"))
+        .when(latest % 2 == 1).then(pl.lit("not_up_to_date"))
+        .when(latest.is_not_null()).then(pl.lit("up_to_date"))
         .otherwise(pl.lit("unknown"))
     )
-    return out.select("child_id", status.alias("immunisations_status"))
+    return children.with_columns(status.alias("immunisations_status"))

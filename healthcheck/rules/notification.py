@@ -16,20 +16,21 @@ import polars as pl
 from healthcheck.calendar import add_working_days, working_days_between
 from healthcheck.policy import Policy
 
+OUTPUT = ("notification_date", "notification_wd", "notification_status")
 
-def notification(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
-                 event_type: str = "notification_received") -> pl.LazyFrame:
+
+def aggregates(policy: Policy, as_of: date,
+               event_type: str = "notification_received") -> list[pl.Expr]:
+    lookback = pl.col("clock_start") - pl.duration(days=policy.notification_lookback_days)
+    counts = (pl.col("event_type") == event_type) & (pl.col("event_date") >= lookback)
+    return [pl.col("event_date").filter(counts).min().alias("notification_date")]
+
+
+def notification(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
     clock = pl.col("clock_start")
-    first = (
-        events.filter(pl.col("event_type") == event_type)
-        .join(base.select("child_id", "clock_start"), on="child_id")
-        .filter(pl.col("event_date") >= clock - pl.duration(days=policy.notification_lookback_days))
-        .group_by("child_id").agg(notification_date=pl.col("event_date").min())
-    )
     wd = working_days_between(clock, pl.col("notification_date")).clip(lower_bound=0)
     target_day = add_working_days(clock, policy.notification_target_wd)
-    out = base.select("child_id", "clock_start").join(first, on="child_id", how="left")
-    out = out.with_columns(
+    out = children.with_columns(
         notification_date=pl.when(clock.is_not_null()).then(pl.col("notification_date")),
     ).with_columns(notification_wd=wd.cast(pl.Int64))
     status = (
@@ -39,5 +40,4 @@ def notification(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of
         .when(pl.lit(as_of) > target_day).then(pl.lit("missing"))
         .otherwise(pl.lit("pending"))
     )
-    return out.select("child_id", "notification_date", "notification_wd",
-                      status.alias("notification_status"))
+    return out.with_columns(status.alias("notification_status"))

@@ -16,20 +16,22 @@ import polars as pl
 from healthcheck.calendar import add_months, year_start
 from healthcheck.policy import Policy
 
+OUTPUT = ("oc2_health_assessment", "oc2_teeth_check", "oc2_immunisations",
+          "oc2_health_check_due")
 
-def oc2(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
-        immunisations: pl.LazyFrame) -> pl.LazyFrame:
-    year_ago = year_start(as_of)
-    recent = events.filter(pl.col("event_date") >= year_ago).group_by("child_id").agg(
-        oc2_health_assessment=pl.col("event_type").is_in(["iha", "rha"]).any(),
-        oc2_teeth_check=(pl.col("event_type") == "dental").any(),
-    )
-    out = (base.select("child_id", "dob", "oc2_cohort")
-           .join(recent, on="child_id", how="left")
-           .join(immunisations, on="child_id", how="left"))
+
+def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+    in_year = pl.col("event_date") >= year_start(as_of)
+    kind = pl.col("event_type")
+    return [
+        (in_year & kind.is_in(["iha", "rha"])).any().alias("oc2_health_assessment"),
+        (in_year & (kind == "dental")).any().alias("oc2_teeth_check"),
+    ]
+
+
+def oc2(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
     cohort = pl.col("oc2_cohort").fill_null(False)
-    return out.select(
-        "child_id",
+    return children.with_columns(
         (cohort & pl.col("oc2_health_assessment").fill_null(False)).alias("oc2_health_assessment"),
         (cohort & pl.col("oc2_teeth_check").fill_null(False)).alias("oc2_teeth_check"),
         (cohort & (pl.col("immunisations_status") == "up_to_date")).alias("oc2_immunisations"),

@@ -19,39 +19,39 @@ import polars as pl
 from healthcheck.calendar import add_months
 from healthcheck.policy import Policy
 
+OUTPUT = ("last_assessment", "rha_due", "rha_status")
 
-def rha(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
-        iha_status: pl.LazyFrame) -> pl.LazyFrame:
-    last = events.filter(pl.col("event_type").is_in(["iha", "rha"])).group_by("child_id").agg(
-        last_assessment=pl.col("event_date").max())
-    declined = (
-        events.filter((pl.col("event_type") == "declined") & (pl.col("detail") == "rha"))
-        .join(last, on="child_id", how="left")
-        .filter(pl.col("last_assessment").is_null()
-                | (pl.col("event_date") > pl.col("last_assessment")))
-        .group_by("child_id").agg(rha_declined=pl.lit(True))
-    )
-    out = (base.select("child_id", "dob", "clock_start", "in_care")
-           .join(last, on="child_id", how="left")
-           .join(declined, on="child_id", how="left")
-           .join(iha_status.select("child_id", "iha_status"), on="child_id", how="left"))
+
+def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+    kind = pl.col("event_type")
+    declined = (kind == "declined") & (pl.col("detail") == "rha")
+    return [
+        pl.col("event_date").filter(kind.is_in(["iha", "rha"])).max().alias("last_assessment"),
+        pl.col("event_date").filter(declined).max().alias("rha_declined_last"),
+    ]
+
+
+def rha(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
     la = pl.col("last_assessment")
+    # declined after the last assessment: the latest refusal is after it (or there is none)
+    refused = pl.col("rha_declined_last")
+    declined = (refused.is_not_null() & (la.is_null() | (refused > la))).fill_null(False)
     fifth = add_months(pl.col("dob"), 60)
     under5 = (la < fifth).fill_null(True)
     if policy.age5_mode == "lenient":
         under5 = under5 & ~(fifth < add_months(la, 6)).fill_null(False)
     due = pl.when(under5).then(add_months(la, 6)).otherwise(add_months(la, 12))
     active = pl.col("in_care").fill_null(False) & pl.col("clock_start").is_not_null()
-    out = out.with_columns(rha_due=pl.when(active).then(due))
+    out = children.with_columns(rha_due=pl.when(active).then(due))
     d = pl.col("rha_due")
     status = (
         pl.when(~active).then(pl.lit("not_required"))
         .when(la.is_null() & (pl.col("iha_status") == "declined")).then(pl.lit("declined"))
         .when(la.is_null() & (pl.col("iha_status") == "due")).then(pl.lit("not_required"))
         .when(la.is_null()).then(pl.lit("none_recorded"))
-        .when(pl.col("rha_declined").fill_null(False)).then(pl.lit("declined"))
+        .when(declined).then(pl.lit("declined"))
         .when(d < as_of).then(pl.lit("overdue"))
         .when(d <= as_of + timedelta(days=policy.horizon_days)).then(pl.lit("due_soon"))
         .otherwise(pl.lit("in_date"))
     )
-    return out.select("child_id", "last_assessment", "rha_due", status.alias("rha_status"))
+    return out.with_columns(status.alias("rha_status"))
