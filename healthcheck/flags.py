@@ -6,6 +6,7 @@ Each code is declared once with its severity and a plain-English message that sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -118,8 +119,9 @@ def make_flags(
     field: pl.Expr | str | None = None,
     value: pl.Expr | str | None = None,
     message: pl.Expr | str | None = None,
-) -> pl.DataFrame:
-    """One flag per row of `frame` (already filtered to the rows to flag)."""
+) -> pl.LazyFrame:
+    """One flag per row of `frame` (already filtered to the rows to flag), as a lazy query:
+    `concat_flags` runs all of a step's queries at once."""
     spec = CODES[code]
     exprs = {
         "source": _lit(source, pl.String),
@@ -134,16 +136,21 @@ def make_flags(
         "value": _lit(value, pl.String),
         "message": _lit(message if message is not None else spec.message, pl.String),
     }
-    lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    out = lf.select(**{k: exprs[k] for k in FLAG_COLUMNS}).collect(engine=ENGINE)
-    return out.cast(FLAG_SCHEMA)  # type: ignore[arg-type]
+    return frame.lazy().select(**{k: exprs[k] for k in FLAG_COLUMNS})
 
 
-def concat_flags(parts: list[pl.DataFrame]) -> pl.DataFrame:
+def no_flags() -> pl.LazyFrame:
+    return pl.LazyFrame(schema=FLAG_SCHEMA)
+
+
+def concat_flags(parts: Sequence[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
+    """All flag rows of `parts`, in order, computed in one go."""
     if not parts:
         return pl.DataFrame(schema=FLAG_SCHEMA)
-    return pl.concat([p.select(FLAG_COLUMNS).cast(FLAG_SCHEMA) for p in parts],  # type: ignore[arg-type]
-                     how="vertical")
+    lazy = [p.lazy().select(FLAG_COLUMNS).cast(FLAG_SCHEMA) for p in parts]  # type: ignore[arg-type]
+    return pl.concat(lazy, how="vertical").collect(engine=ENGINE)
 
 
+# The event comparison's codes (compare.py): one per disagreement between the two systems.
+DISAGREEMENT_CODES = ("EVENT_MISSING_IN_CASE", "DATE_MISMATCH", "EVENT_MISSING_IN_HEALTH")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

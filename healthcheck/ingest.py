@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,28 +67,45 @@ def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extr
                    time.perf_counter() - t0, {n: rt.frame.height for n, rt in raw.items()})
 
 
-def _by_value(frame: pl.DataFrame, cols: list[str],
-              typer: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
-    """Type each distinct raw value of `cols` once (`typer` adds columns) and map them back.
+def _positions(values: pl.Series, keys: pl.Series) -> pl.Series:
+    """For each of `values`, the position of its value in the distinct `keys` (one hash lookup;
+    a blank value finds the blank key)."""
+    idx = pl.Series(range(keys.len()), dtype=pl.UInt32)
+    known = keys.is_not_null()
+    blank = keys.is_null().arg_true()
+    return values.replace_strict(keys.filter(known), idx.filter(known),
+                                 default=blank[0] if blank.len() else None,
+                                 return_dtype=pl.UInt32)
+
+
+def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFrame], pl.DataFrame],
+              *, each: bool = False) -> pl.DataFrame:
+    """Type each distinct raw value once (`typer` adds columns `__*`) and map them back.
 
     Dates, NHS numbers and codes repeat a lot (a few thousand distinct dates and a few dozen
     event types in a million events), so typing the distinct values is far cheaper than typing
-    every row. Each row gets the index of its value in the distinct frame (one hash lookup),
-    then every typed column is gathered by that index.
+    every row. Each row gets the position of its value among the distinct ones, then every typed
+    column is gathered by that position.
+    `each`: `cols` are typed alike: their values are typed together, in a column named `value`,
+    and each col gets its own copy of the typed columns (`__x` -> `__{col}x`). Otherwise `cols`
+    is one key (detail is read with event_type).
     """
+    if each:
+        values = pl.concat([frame[c].alias("value") for c in cols]).unique(maintain_order=True)
+        distinct = typer(values.to_frame())
+        typed = distinct.drop("value")
+        for c in cols:
+            at = _positions(frame[c], distinct["value"])
+            frame = frame.hstack(typed[at].rechunk().rename(
+                lambda n, c=c: f"__{c}{n[2:]}"))  # type: ignore[misc]
+        return frame
     distinct = typer(frame.select(cols).unique(maintain_order=True))
-    n = distinct.height
-    if len(cols) == 1:  # one key: replace_strict is cheaper than a join
-        keys = distinct[cols[0]]
-        idx = pl.Series(range(n), dtype=pl.UInt32)
-        blank = keys.is_null().arg_true()
-        at = frame.select(pl.col(cols[0]).replace_strict(
-            keys.filter(keys.is_not_null()), idx.filter(keys.is_not_null()),
-            default=pl.lit(blank[0] if blank.len() else None, pl.UInt32),
-            return_dtype=pl.UInt32)).to_series()
+    if len(cols) == 1:
+        at = _positions(frame[cols[0]], distinct[cols[0]])
     else:
         at = frame.select(cols).join(
-            distinct.select(cols).with_columns(_i=pl.int_range(n, dtype=pl.UInt32)),
+            distinct.select(cols).with_columns(_i=pl.int_range(distinct.height,
+                                                               dtype=pl.UInt32)),
             on=cols, how="left", nulls_equal=True, maintain_order="left")["_i"]
     return frame.hstack(distinct.drop(cols)[at].rechunk())
 
@@ -98,20 +114,20 @@ DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
 NHS_STATES = pl.Enum(["blank", "ok", "invalid"])
 
 
-def _typed_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
-    """`__{col}` (the date, null unless readable) and `__{col}_state` (DATE_STATES)."""
-    return nz.parse_dates(frame, col).select(
-        col, pl.col("__parsed").alias(f"__{col}"),
-        pl.col("__state").cast(DATE_STATES).alias(f"__{col}_state"))
+def _typed_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """`__` (the date of `value`, null unless readable) and `___state` (DATE_STATES)."""
+    return nz.parse_dates(frame, "value").select(
+        "value", pl.col("__parsed").alias("__"),
+        pl.col("__state").cast(DATE_STATES).alias("___state"))
 
 
-def _typed_nhs(frame: pl.DataFrame, col: str) -> pl.DataFrame:
-    """`__{col}` (the 10 digits, null unless valid) and `__{col}_state` (NHS_STATES)."""
-    return nz.nhs_numbers(frame, col).select(
-        col, pl.col("__nhs").alias(f"__{col}"),
-        pl.when(nz.clean_text(col).is_null()).then(pl.lit("blank"))
+def _typed_nhs(frame: pl.DataFrame) -> pl.DataFrame:
+    """`__` (the 10 digits of `value`, null unless valid) and `___state` (NHS_STATES)."""
+    return nz.nhs_numbers(frame, "value").select(
+        "value", pl.col("__nhs").alias("__"),
+        pl.when(nz.clean_text("value").is_null()).then(pl.lit("blank"))
         .when(pl.col("__valid")).then(pl.lit("ok")).otherwise(pl.lit("invalid"))
-        .cast(NHS_STATES).alias(f"__{col}_state"))
+        .cast(NHS_STATES).alias("___state"))
 
 
 def _typed_codes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -138,11 +154,11 @@ def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame
     """Type one text table and return (typed table, its cell-level flags)."""
     spec = EXTRACTS[kind][rt.name]
     wide = rt.frame
-    for col, dtype in spec.items():
-        if dtype == pl.Date:
-            wide = _by_value(wide, [col], partial(_typed_dates, col=col))
-        elif col == "nhs_number":
-            wide = _by_value(wide, [col], partial(_typed_nhs, col=col))
+    dates = [c for c, dtype in spec.items() if dtype == pl.Date]
+    if dates:  # -> __{col} and __{col}_state
+        wide = _by_value(wide, dates, _typed_dates, each=True)
+    if "nhs_number" in spec:
+        wide = _by_value(wide, ["nhs_number"], _typed_nhs, each=True)
     # detail is read with event_type, so the two are typed together
     codes = [c for c in spec if c in CODE_COLUMNS]
     if codes:
@@ -176,8 +192,9 @@ def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.Data
     nhs = pl.col("__nhs_number") if "nhs_number" in spec else None
     common: dict[str, Any] = dict(source=src, file=rt.file, table=rt.name, row=pl.col("row"),
                   child_id=child, nhs_number=nhs)
-    parts: list[pl.DataFrame] = []
+    parts: list[pl.LazyFrame] = []
     required = set(REQUIRED[rt.name])
+    lw = w.lazy()
 
     def blank(col: str) -> pl.Expr:
         if spec[col] == pl.Date or col == "nhs_number":
@@ -188,40 +205,40 @@ def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.Data
         raw = nz.clean_text(col)
         if dtype == pl.Date:
             st = pl.col(f"__{col}_state")
-            parts.append(make_flags(w.filter(st == "unparseable"), "DATE_UNPARSEABLE",
+            parts.append(make_flags(lw.filter(st == "unparseable"), "DATE_UNPARSEABLE",
                                     field=col, value=raw, **common))
-            parts.append(make_flags(w.filter(st == "placeholder"), "DATE_PLACEHOLDER",
+            parts.append(make_flags(lw.filter(st == "placeholder"), "DATE_PLACEHOLDER",
                                     field=col, value=raw, **common))
         if col == "nhs_number":
-            parts.append(make_flags(w.filter(pl.col(f"__{col}_state") == "invalid"),
+            parts.append(make_flags(lw.filter(pl.col(f"__{col}_state") == "invalid"),
                                     "NHS_NUMBER_INVALID", field=col, value=raw, **common))
         if col in required and not (col == "nhs_number" and rt.name == "patients"):
-            parts.append(make_flags(w.filter(blank(col)), "REQUIRED_VALUE_MISSING",
+            parts.append(make_flags(lw.filter(blank(col)), "REQUIRED_VALUE_MISSING",
                                     field=col, value=None, **common))
     if rt.name == "events":
         neither = blank("nhs_number") & blank("trust_id")
-        parts.append(make_flags(w.filter(neither), "REQUIRED_VALUE_MISSING",
+        parts.append(make_flags(lw.filter(neither), "REQUIRED_VALUE_MISSING",
                                 field="nhs_number", value=None,
                                 message="Event has neither an NHS number nor a trust id: it "
                                         "cannot be linked to a patient. Add one.", **common))
     if rt.name == "episodes":
         ls = pl.col("__legal_status")
-        parts.append(make_flags(w.filter(ls.is_not_null() & ~ls.is_in(LEGAL_STATUSES)),
+        parts.append(make_flags(lw.filter(ls.is_not_null() & ~ls.is_in(LEGAL_STATUSES)),
                                 "LEGAL_STATUS_UNKNOWN", field="legal_status",
                                 value=nz.clean_text("legal_status"), **common))
         ebs = pl.col("__end_date") < pl.col("__start_date")
-        parts.append(make_flags(w.filter(ebs), "EPISODE_END_BEFORE_START", field="end_date",
+        parts.append(make_flags(lw.filter(ebs), "EPISODE_END_BEFORE_START", field="end_date",
                                 value=nz.clean_text("end_date"), **common))
     if "event_type" in spec:
         et = pl.col("__event_type")
-        parts.append(make_flags(w.filter(et.is_not_null() & ~et.is_in(EVENT_TYPES)),
+        parts.append(make_flags(lw.filter(et.is_not_null() & ~et.is_in(EVENT_TYPES)),
                                 "EVENT_TYPE_UNKNOWN", field="event_type",
                                 value=nz.clean_text("event_type"), **common))
         d = pl.col("__detail")
         bad_yn = (et == "immunisations_up_to_date") & ~d.is_in(["Y", "N"]).fill_null(False)
         bad_kind = et.is_in(["declined", "was_not_brought"]) & ~d.is_in(
             DETAIL_ASSESSMENTS).fill_null(False)
-        parts.append(make_flags(w.filter(bad_yn | bad_kind), "VALUE_UNKNOWN", field="detail",
+        parts.append(make_flags(lw.filter(bad_yn | bad_kind), "VALUE_UNKNOWN", field="detail",
                                 value=nz.clean_text("detail"),
                                 message=pl.when(et == "immunisations_up_to_date")
                                 .then(pl.lit("Immunisation status must be Y or N: correct it. "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 
+from healthcheck.calendar import bank_holidays
 from healthcheck.ingest import ingest
 from healthcheck.outputs import write_result
 from healthcheck.policy import load_policy
@@ -17,6 +19,14 @@ def _no_step(label: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
+def _warm_up(workbook: bool) -> None:
+    """Load the bank holidays and openpyxl: pure-Python start-up work (about 0.1 s and 0.15 s)
+    that a second thread does while polars reads the extracts."""
+    bank_holidays()
+    if workbook:
+        import healthcheck.workbook  # noqa: F401
+
+
 def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
                   period_start: date | None = None, period_end: date | None = None,
                   cutover: date | None = None, policy_file: Path | None = None,
@@ -24,10 +34,13 @@ def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
                   workbook: bool = True,
                   step: Callable[[str], AbstractContextManager[None]] = _no_step) -> Result:
     policy = load_policy(policy_file)
+    warm = threading.Thread(target=_warm_up, args=(workbook,), daemon=True)
+    warm.start()
     with step("Reading the case-system extract"):
         c = ingest(case, "case", mapping_case)
     with step("Reading the health extract"):
         h = ingest(health, "health", mapping_health)
+    warm.join()
     with step("Reconciling"):
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
                            period_end=period_end, cutover=cutover, policy=policy)

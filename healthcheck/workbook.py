@@ -4,6 +4,8 @@ Six sheets, in order: Summary (counts, the KPI figures health and case side by s
 and a bar chart), Overdue, Due soon, Not known to health, Disagreements, Data quality. Every data
 sheet: bold header row, frozen, autofilter over the data, real dates shown dd/mm/yyyy, NHS
 numbers as text `943 476 5919`, red fill for overdue and errors, amber for due soon and warnings.
+Data quality holds every flag but the event disagreements, which are on their own sheet with
+both dates (flags.csv has all of them).
 
 openpyxl (write-only mode) writes the package: the Summary, the chart, styles, each data sheet's
 header row, column widths, frozen panes, filters and print setup. The data rows are rendered by
@@ -39,7 +41,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from healthcheck.flags import SEVERITY_ORDER
+from healthcheck.flags import DISAGREEMENT_CODES, SEVERITY_ORDER
 from healthcheck.schema import (
     CHILDREN_SCHEMA,
     DISAGREEMENT_SCHEMA,
@@ -641,10 +643,11 @@ def write_workbook(path: Path, *, children: pl.DataFrame, flags: pl.DataFrame,
     due_soon = _due_soon(children, as_of, horizon_days)
     not_known = _not_known(children, as_of)
     dis = _disagreements(disagreements)
-    dq = _flags(flags)
+    # Each disagreement is on its own sheet, with both dates: not a second time here.
+    dq = _flags(flags.filter(~pl.col("rule").is_in(DISAGREEMENT_CODES)))
 
     in_care = children.filter(pl.col("in_care").fill_null(False))
-    sev = dict(flags.group_by("severity").len().iter_rows())
+    sev = dict(dq.group_by("severity").len().iter_rows())
     n_over = dict(overdue.group_by("check").len().iter_rows())
     n_due = dict(due_soon.group_by("check").len().iter_rows())
     counts: list[tuple[str, int, str | None, str | None]] = [

@@ -185,6 +185,27 @@ def test_nhs_number_grouped_as_text(book: Path) -> None:
     assert "943-476-591" in [r[header_index(dq)["NHS number"]] for r in rows(dq)]
 
 
+def test_disagreements_not_repeated_in_data_quality(tmp_path: Path) -> None:
+    """A disagreement is on the Disagreements sheet; Data quality and its counts leave it out."""
+    extra = pl.DataFrame([
+        {"source": "reconcile", "file": "events.csv", "table": "events", "row": None,
+         "child_id": "C2", "nhs_number": "9434765919", "rule": rule, "severity": sev,
+         "field": "event_date", "value": "rha", "message": "m"}
+        for rule, sev in (("DATE_MISMATCH", "warning"), ("EVENT_MISSING_IN_CASE", "warning"),
+                          ("EVENT_MISSING_IN_HEALTH", "error"))], schema=FLAG_COLS)
+    path = tmp_path / "w.xlsx"
+    write_workbook(path, children=children_frame(), flags=pl.concat([flags_frame(), extra]),
+                   kpis=kpis_frame(), disagreements=dis_frame(), as_of=AS_OF)
+    wb = openpyxl.load_workbook(path)
+    dq = rows(wb["Data quality"])
+    rules = [r[header_index(wb["Data quality"])["Rule"]] for r in dq[1:]]
+    assert len(rules) == flags_frame().height and "DATE_MISMATCH" not in rules
+    by_label = {r[0]: r for r in rows(wb["Summary"]) if r and isinstance(r[0], str)}
+    assert by_label["Data-quality flags: errors"][1] == 2  # as without the disagreements
+    assert by_label["Where health and case records disagree"][1] == 2
+    assert wb["Disagreements"].max_row == 3
+
+
 def test_hostile_text_never_a_formula(book: Path) -> None:
     wb = openpyxl.load_workbook(book)
     found: set[str] = set()
