@@ -14,12 +14,13 @@ import polars as pl
 
 from healthcheck.calendar import add_months_date
 from healthcheck.policy import Policy
+from healthcheck.schema import ENGINE
 
 TYPES = ("iha", "rha", "dental")
 COLUMNS = ("child_id", "event_type", "event_date", "row")
 
 
-def _nearest(left: pl.DataFrame, right: pl.DataFrame, days: int) -> pl.DataFrame:
+def _nearest(left: pl.LazyFrame, right: pl.LazyFrame, days: int) -> pl.LazyFrame:
     """Each row of `left` with the date of its nearest `right` event (same child and type)."""
     r = right.select("child_id", "event_type", pl.col("event_date").alias("other_date"),
                      pl.col("event_date").alias("_key")).sort("_key")
@@ -38,8 +39,8 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
     """
     start = add_months_date(as_of, -policy.compare_months)
 
-    def prep(df: pl.DataFrame) -> pl.DataFrame:
-        return df.select(COLUMNS).filter(
+    def prep(df: pl.DataFrame) -> pl.LazyFrame:
+        return df.lazy().select(COLUMNS).filter(
             pl.col("child_id").is_in(matched.implode()) & pl.col("event_type").is_in(TYPES)
             & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of)).unique()
 
@@ -59,4 +60,5 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
         pl.col("event_date").alias("case_date"), "row",
         rule=pl.lit("EVENT_MISSING_IN_HEALTH"), side=pl.lit("case"))
     return pl.concat([from_health, from_case]).sort(
-        "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True)
+        "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True
+    ).collect(engine=ENGINE)

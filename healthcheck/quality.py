@@ -1,7 +1,8 @@
 """Data-quality flags found by looking across rows and systems (SPEC §3).
 
 Cell-level flags come from `ingest`; these need the as-of date, several tables or the match.
-Each function returns flag rows (see `flags.make_flags`) and is independent of the others.
+Each function returns its flag rows as a lazy query (see `flags.make_flags`) and is independent
+of the others; `derived_flags` runs them all at once.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.flags import concat_flags, make_flags
+from healthcheck.flags import concat_flags, make_flags, no_flags
 from healthcheck.ingest import Extract
 from healthcheck.periods import periods
-from healthcheck.schema import ENGINE
 
 
 @dataclass
@@ -46,37 +46,38 @@ def _health(ctx: Context, table: str) -> dict[str, Any]:
                 nhs_number=pl.col("nhs_number"))
 
 
-def _in_care(ctx: Context) -> pl.DataFrame:
-    return ctx.kids.join(ctx.latest.filter(pl.col("in_care")).select("child_id"), on="child_id")
+def _in_care(ctx: Context) -> pl.LazyFrame:
+    return ctx.kids.lazy().join(ctx.latest.lazy().filter(pl.col("in_care")).select("child_id"),
+                                on="child_id")
 
 
-def child_id_repeated(ctx: Context) -> pl.DataFrame:
-    ch = ctx.case.tables["children"].filter(pl.col("child_id").is_not_null())
-    dup = ch.join(ctx.kids.select("child_id", keep=pl.col("row")), on="child_id").filter(
+def child_id_repeated(ctx: Context) -> pl.LazyFrame:
+    ch = ctx.case.tables["children"].lazy().filter(pl.col("child_id").is_not_null())
+    dup = ch.join(ctx.kids.lazy().select("child_id", keep=pl.col("row")), on="child_id").filter(
         pl.col("row") != pl.col("keep"))
     return make_flags(dup, "CHILD_ID_REPEATED", field="child_id", value=pl.col("child_id"),
                       **_case(ctx, "children"))
 
 
-def record_unlinked(ctx: Context) -> pl.DataFrame:
-    known = ctx.kids.select("child_id")
+def record_unlinked(ctx: Context) -> pl.LazyFrame:
+    known = ctx.kids.lazy().select("child_id")
     parts = []
     for table in ("episodes", "health_events"):
-        t = ctx.case.tables[table].filter(pl.col("child_id").is_not_null())
+        t = ctx.case.tables[table].lazy().filter(pl.col("child_id").is_not_null())
         parts.append(make_flags(t.join(known, on="child_id", how="anti"), "RECORD_UNLINKED",
                                 field="child_id", value=pl.col("child_id"), **_case(ctx, table)))
-    ev = ctx.health_events.filter(pl.col("pid").is_null() & (
+    ev = ctx.health_events.lazy().filter(pl.col("pid").is_null() & (
         pl.col("nhs_number").is_not_null() | pl.col("trust_id").is_not_null()))
     parts.append(make_flags(ev, "RECORD_UNLINKED", field="nhs_number",
                             value=pl.coalesce("nhs_number", "trust_id"),
                             message="Event's NHS number / trust id matches no patient in the "
                                     "health extract: correct it or add the patient.",
                             **_health(ctx, "events")))
-    return concat_flags(parts)
+    return pl.concat(parts)
 
 
-def nhs_number_missing(ctx: Context) -> pl.DataFrame:
-    invalid_rows = ctx.case.flags.filter(
+def nhs_number_missing(ctx: Context) -> pl.LazyFrame:
+    invalid_rows = ctx.case.flags.lazy().filter(
         (pl.col("rule") == "NHS_NUMBER_INVALID") & (pl.col("table") == "children")
     ).select("row")
     kids = _in_care(ctx).filter(pl.col("nhs_number").is_null()).join(
@@ -84,12 +85,12 @@ def nhs_number_missing(ctx: Context) -> pl.DataFrame:
     return make_flags(kids, "NHS_NUMBER_MISSING", field="nhs_number", **_case(ctx, "children"))
 
 
-def duplicate_nhs_number(ctx: Context) -> pl.DataFrame:
-    ch = ctx.case.tables["children"].filter(pl.col("nhs_number").is_not_null())
+def duplicate_nhs_number(ctx: Context) -> pl.LazyFrame:
+    ch = ctx.case.tables["children"].lazy().filter(pl.col("nhs_number").is_not_null())
     ch = ch.filter(pl.col("child_id").n_unique().over("nhs_number") > 1)
-    pa = ctx.health.tables["patients"].filter(pl.col("nhs_number").is_not_null())
+    pa = ctx.health.tables["patients"].lazy().filter(pl.col("nhs_number").is_not_null())
     pa = pa.filter(pl.len().over("nhs_number") > 1)
-    return concat_flags([
+    return pl.concat([
         make_flags(ch, "DUPLICATE_NHS_NUMBER", field="nhs_number", value=pl.col("nhs_number"),
                    nhs_number=pl.col("nhs_number"), **_case(ctx, "children")),
         make_flags(pa, "DUPLICATE_NHS_NUMBER", field="nhs_number", value=pl.col("nhs_number"),
@@ -97,11 +98,11 @@ def duplicate_nhs_number(ctx: Context) -> pl.DataFrame:
     ])
 
 
-def _dates_after(frame: pl.DataFrame, col: str, limit: date | pl.Expr) -> pl.DataFrame:
-    return frame.filter(pl.col(col) > limit)
+def _dates_after(frame: pl.DataFrame, col: str, limit: date | pl.Expr) -> pl.LazyFrame:
+    return frame.lazy().filter(pl.col(col) > limit)
 
 
-def date_in_future(ctx: Context) -> pl.DataFrame:
+def date_in_future(ctx: Context) -> pl.LazyFrame:
     a = ctx.as_of
     c, h = ctx.case.tables, ctx.health.tables
     parts = []
@@ -114,71 +115,81 @@ def date_in_future(ctx: Context) -> pl.DataFrame:
         t = _dates_after(h[table], col, a)
         parts.append(make_flags(t, "DATE_IN_FUTURE", field=col,
                                 value=pl.col(col).cast(pl.String), **_health(ctx, table)))
-    return concat_flags(parts)
+    return pl.concat(parts)
 
 
-def date_before_birth(ctx: Context) -> pl.DataFrame:
-    dob = ctx.kids.select("child_id", _dob="dob")
+def date_before_birth(ctx: Context) -> pl.LazyFrame:
+    dob = ctx.kids.lazy().select("child_id", _dob="dob")
     parts = []
     for table, col in (("episodes", "start_date"), ("health_events", "event_date")):
-        t = ctx.case.tables[table].join(dob, on="child_id").filter(pl.col(col) < pl.col("_dob"))
+        t = ctx.case.tables[table].lazy().join(dob, on="child_id").filter(
+            pl.col(col) < pl.col("_dob"))
         parts.append(make_flags(t, "DATE_BEFORE_BIRTH", field=col,
                                 value=pl.col(col).cast(pl.String), **_case(ctx, table)))
-    pdob = ctx.health.tables["patients"].select(pid="row", _dob="dob")
-    ev = (ctx.health_events.filter(pl.col("pid").is_not_null()).join(pdob, on="pid")
-          .filter(pl.col("event_date") < pl.col("_dob")).unique("row"))
+    pdob = ctx.health.tables["patients"].lazy().select(pid="row", _dob="dob")
+    ev = (ctx.health_events.lazy().filter(pl.col("pid").is_not_null()).join(pdob, on="pid")
+          .filter(pl.col("event_date") < pl.col("_dob")).unique("row", maintain_order=True))
     parts.append(make_flags(ev, "DATE_BEFORE_BIRTH", field="event_date",
                             value=pl.col("event_date").cast(pl.String), **_health(ctx, "events")))
-    return concat_flags(parts)
+    return pl.concat(parts)
 
 
-def episode_overlap(ctx: Context) -> pl.DataFrame:
+def episode_overlap(ctx: Context) -> pl.LazyFrame:
     """Two episodes of a child share at least one day (an episode covers start .. end - 1, as
     "in care" does); flagged on the later-starting one. Zero-length episodes overlap nothing."""
     far = date(9999, 12, 31)
-    ep = ctx.case.tables["episodes"].filter(
+    ep = ctx.case.tables["episodes"].lazy().filter(
         pl.col("child_id").is_not_null() & pl.col("start_date").is_not_null()
     ).sort("child_id", "start_date", "end_date", "row", nulls_last=True)
-    end = pl.col("end_date").fill_null(far)
-    reach = end.cum_max().shift(1).over("child_id")  # the latest end among earlier episodes
-    bad = ep.filter((pl.col("start_date") < reach) & (pl.col("start_date") < end))
+    start = pl.col("start_date").cast(pl.Int64)  # days since 1970
+    end = pl.col("end_date").fill_null(far).cast(pl.Int64)
+    # The latest end among the child's earlier episodes. Rows are sorted by child: number the
+    # children in order and lift each child's days by that number times a span wider than any
+    # date range, so one running maximum over all rows never carries across children (cheaper
+    # than a window per child).
+    first = (pl.col("child_id") != pl.col("child_id").shift(1)).fill_null(True)
+    lift = first.cum_sum().cast(pl.Int64) * (1 << 22)
+    reach = (end + lift).cum_max().shift(1) - lift
+    bad = ep.filter(~first & (start < reach) & (start < end))
     return make_flags(bad, "EPISODE_OVERLAP", field="start_date",
                       value=pl.col("start_date").cast(pl.String), **_case(ctx, "episodes"))
 
 
-def likely_duplicate_child(ctx: Context) -> pl.DataFrame:
+def likely_duplicate_child(ctx: Context) -> pl.LazyFrame:
     """Same DOB, surname and forename on two child_ids, or two child_ids matching one patient."""
-    ch = ctx.kids
+    ch = ctx.kids.lazy()
     key = [pl.col("dob"), pl.col("surname").str.to_lowercase(),
            pl.col("forename").str.to_lowercase()]
     named = ch.filter(pl.all_horizontal([k.is_not_null() for k in key]))
     same = named.filter(pl.col("child_id").n_unique().over(key) > 1).select("child_id")
-    shared = ctx.link.filter(pl.col("child_id").n_unique().over("pid") > 1).select("child_id")
+    shared = ctx.link.lazy().filter(pl.col("child_id").n_unique().over("pid") > 1).select(
+        "child_id")
     dup = ch.join(pl.concat([same, shared]).unique(), on="child_id", how="semi")
     return make_flags(dup, "LIKELY_DUPLICATE_CHILD", field="child_id",
                       value=pl.col("child_id"), **_case(ctx, "children"))
 
 
-def migration_cutover_start(ctx: Context) -> pl.DataFrame:
+def migration_cutover_start(ctx: Context) -> pl.LazyFrame:
     if ctx.cutover is None:
-        return concat_flags([])
+        return no_flags()
     p = periods(ctx.case.tables["episodes"], ctx.as_of).filter(
-        pl.col("period_start") == ctx.cutover).collect(engine=ENGINE)
-    p = p.join(ctx.kids.select("child_id"), on="child_id", how="semi")
+        pl.col("period_start") == ctx.cutover)
+    p = p.join(ctx.kids.lazy().select("child_id"), on="child_id", how="semi")
     return make_flags(p, "MIGRATION_CUTOVER_START", field="start_date",
                       value=pl.col("period_start").cast(pl.String),
                       **{**_case(ctx, "episodes"), "row": pl.col("first_row")})
 
 
-def migration_history_gap(ctx: Context) -> pl.DataFrame:
+def migration_history_gap(ctx: Context) -> pl.LazyFrame:
     if ctx.cutover is None:
-        return concat_flags([])
+        return no_flags()
     types = ["iha", "rha", "dental"]
     cut = ctx.cutover
-    kids = ctx.latest.filter(pl.col("in_care") & (pl.col("period_start") < cut)).select("child_id")
-    case_has = ctx.case.tables["health_events"].filter(
+    kids = ctx.latest.lazy().filter(pl.col("in_care") & (pl.col("period_start") < cut)).select(
+        "child_id")
+    case_has = ctx.case.tables["health_events"].lazy().filter(
         pl.col("event_type").is_in(types) & (pl.col("event_date") < cut)).select("child_id")
-    health_has = ctx.health_events.filter(
+    health_has = ctx.health_events.lazy().filter(
         pl.col("child_id").is_not_null() & pl.col("event_type").is_in(types)
         & (pl.col("event_date") < cut)).select("child_id")
     gap = (kids.join(case_has, on="child_id", how="anti")
@@ -187,29 +198,32 @@ def migration_history_gap(ctx: Context) -> pl.DataFrame:
                       field="event_date", value=None)
 
 
-def case_only(ctx: Context) -> pl.DataFrame:
-    kids = _in_care(ctx).join(ctx.link, on="child_id", how="anti")
+def case_only(ctx: Context) -> pl.LazyFrame:
+    kids = _in_care(ctx).join(ctx.link.lazy(), on="child_id", how="anti")
     return make_flags(kids, "CASE_ONLY", **{**_case(ctx, "children"), "source": "reconcile"},
                       nhs_number=pl.col("nhs_number"), field="child_id", value=pl.col("child_id"))
 
 
-def health_only(ctx: Context) -> pl.DataFrame:
-    pats = ctx.health.tables["patients"].join(ctx.link.select(row="pid"), on="row", how="anti")
+def health_only(ctx: Context) -> pl.LazyFrame:
+    pats = ctx.health.tables["patients"].lazy().join(ctx.link.lazy().select(row="pid"), on="row",
+                                                      how="anti")
     return make_flags(pats, "HEALTH_ONLY", **{**_health(ctx, "patients"), "source": "reconcile"},
                       field="nhs_number", value=pl.coalesce("nhs_number", "trust_id"))
 
 
-def matched_on_demographics(ctx: Context) -> pl.DataFrame:
-    kids = ctx.kids.join(ctx.link.filter(pl.col("method") == "demographics").select("child_id")
-                         .unique(), on="child_id")
+def matched_on_demographics(ctx: Context) -> pl.LazyFrame:
+    kids = ctx.kids.lazy().join(
+        ctx.link.lazy().filter(pl.col("method") == "demographics").select("child_id").unique(),
+        on="child_id")
     return make_flags(kids, "MATCHED_ON_DEMOGRAPHICS",
                       **{**_case(ctx, "children"), "source": "reconcile"},
                       nhs_number=pl.col("nhs_number"), field="nhs_number", value=None)
 
 
-def dob_mismatch(ctx: Context) -> pl.DataFrame:
-    pdob = ctx.health.tables["patients"].select(pid="row", patient_dob="dob")
-    m = (ctx.kids.join(ctx.link.filter(pl.col("method") != "demographics"), on="child_id")
+def dob_mismatch(ctx: Context) -> pl.LazyFrame:
+    pdob = ctx.health.tables["patients"].lazy().select(pid="row", patient_dob="dob")
+    m = (ctx.kids.lazy().join(ctx.link.lazy().filter(pl.col("method") != "demographics"),
+                              on="child_id")
          .join(pdob, on="pid").filter(pl.col("dob") != pl.col("patient_dob"))
          .unique("child_id", keep="first").sort("row"))
     return make_flags(m, "DOB_MISMATCH", **{**_case(ctx, "children"), "source": "reconcile"},
@@ -227,4 +241,5 @@ CHECKS = (
 
 
 def derived_flags(ctx: Context) -> pl.DataFrame:
+    """Every check's flags, computed in one go."""
     return concat_flags([check(ctx) for check in CHECKS])

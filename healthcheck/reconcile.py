@@ -15,7 +15,13 @@ from healthcheck import __version__
 from healthcheck.calendar import year_start
 from healthcheck.compare import compare_events
 from healthcheck.errors import UsageError
-from healthcheck.flags import CODES, SEVERITY_ORDER, concat_flags, make_flags
+from healthcheck.flags import (
+    CODES,
+    DISAGREEMENT_CODES,
+    SEVERITY_ORDER,
+    concat_flags,
+    make_flags,
+)
 from healthcheck.ingest import Extract
 from healthcheck.kpis import differences, kpis, membership
 from healthcheck.match import link_events, match_children
@@ -58,8 +64,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
 
     patients = health.tables["patients"]
     link = match_children(kids, patients)
-    hev = link_events(health.tables["events"], patients).join(
-        link.select("pid", "child_id"), on="pid", how="left")
+    hev = link_events(health.tables["events"], patients, link)
     health_events = hev.filter(pl.col("child_id").is_not_null())
     case_events = case.tables["health_events"]
 
@@ -91,9 +96,9 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
 
 def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.DataFrame:
     parts = []
-    for rule in ("EVENT_MISSING_IN_CASE", "DATE_MISMATCH", "EVENT_MISSING_IN_HEALTH"):
+    for rule in DISAGREEMENT_CODES:
         side_health = rule != "EVENT_MISSING_IN_HEALTH"
-        rows = d.filter(pl.col("rule") == rule)
+        rows = d.lazy().filter(pl.col("rule") == rule)
         parts.append(make_flags(
             rows, rule, source="reconcile",
             file=health.files["events"] if side_health else case.files["health_events"],
@@ -108,12 +113,14 @@ def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.D
 def _enrich_flags(flags: pl.DataFrame, kids: pl.DataFrame, link: pl.DataFrame,
                   hev: pl.DataFrame) -> pl.DataFrame:
     """Fill child_id on health flags (via the match) and nhs_number on case flags; sort."""
-    pat_child = link.group_by("pid").agg(pl.col("child_id").min().alias("_c1"))
-    ev_child = hev.filter(pl.col("child_id").is_not_null()).group_by("row").agg(
-        pl.col("child_id").min().alias("_c2"))
-    kid_nhs = kids.select("child_id", _n=pl.col("nhs_number"))
     is_h = pl.col("source").is_in(["health", "reconcile"])
-    f = (flags.join(pat_child, left_on="row", right_on="pid", how="left")
+    pat_child = link.lazy().group_by("pid").agg(pl.col("child_id").min().alias("_c1"))
+    flagged_events = flags.lazy().filter(is_h & (pl.col("table") == "events")).select("row")
+    ev_child = (hev.lazy().filter(pl.col("child_id").is_not_null())
+                .join(flagged_events.unique(), on="row", how="semi")
+                .group_by("row").agg(pl.col("child_id").min().alias("_c2")))
+    kid_nhs = kids.lazy().select("child_id", _n=pl.col("nhs_number"))
+    f = (flags.lazy().join(pat_child, left_on="row", right_on="pid", how="left")
          .join(ev_child, on="row", how="left")
          .with_columns(child_id=pl.coalesce(
              "child_id",
@@ -126,7 +133,7 @@ def _enrich_flags(flags: pl.DataFrame, kids: pl.DataFrame, link: pl.DataFrame,
     return f.select(FLAG_COLUMNS).sort(
         pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8),
         "rule", "source", "table", "row", "child_id", "field", nulls_last=True,
-        maintain_order=True)
+        maintain_order=True).collect(engine=ENGINE)
 
 
 def _children_table(kids: pl.DataFrame, status: pl.DataFrame, link: pl.DataFrame,
