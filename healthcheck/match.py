@@ -51,20 +51,28 @@ def match_children(children: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFra
     return pl.concat([by_nhs, by_la, by_demo]).collect(engine=ENGINE)
 
 
-def link_events(events: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
-    """Each health event with the `pid` of its patient(s); `pid` null when none matches.
+def link_events(events: pl.DataFrame, patients: pl.DataFrame,
+                link: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Each health event with the `pid` of its patient(s); `pid` null when none matches. With
+    `link` (from match_children), also the `child_id` of each case child matched to that patient.
+    One row per (event, patient, child), in the events' order.
 
     By NHS number where the event and the patient both have one; where either is blank, by
-    trust_id (SPEC §3: "by NHS number or, where that is blank, by trust_id").
+    trust_id (SPEC §3: "by NHS number or, where that is blank, by trust_id"). Worked out once
+    per distinct (NHS number, trust id) of the events, then joined to the events.
     """
     pats = patients.lazy().select(pl.col("row").alias("pid"), pl.col("nhs_number").alias("_pn"),
                                   pl.col("trust_id").alias("_pt"))
-    ev = events.lazy().with_row_index("_eid")
-    by_nhs = ev.filter(pl.col("nhs_number").is_not_null()).join(
+    keys = events.lazy().select("nhs_number", "trust_id").unique()
+    by_nhs = keys.filter(pl.col("nhs_number").is_not_null()).join(
         pats.filter(pl.col("_pn").is_not_null()), left_on="nhs_number", right_on="_pn")
-    by_trust = ev.filter(pl.col("trust_id").is_not_null()).join(
+    by_trust = keys.filter(pl.col("trust_id").is_not_null()).join(
         pats.filter(pl.col("_pt").is_not_null()), left_on="trust_id", right_on="_pt"
     ).filter(pl.col("nhs_number").is_null() | pl.col("_pn").is_null())
-    linked = pl.concat([by_nhs.select("_eid", "pid"), by_trust.select("_eid", "pid")])
-    out = ev.join(linked, on="_eid", how="left")
-    return out.sort("_eid", "pid", nulls_last=True).drop("_eid").collect(engine=ENGINE)
+    cols = ["nhs_number", "trust_id", "pid"]
+    linked = pl.concat([by_nhs.select(cols), by_trust.select(cols)])
+    if link is not None:
+        linked = linked.join(link.lazy().select("pid", "child_id"), on="pid", how="left")
+    linked = linked.sort(pl.all(), nulls_last=True)  # a fixed order for an event's links
+    return events.lazy().join(linked, on=["nhs_number", "trust_id"], how="left",
+                              nulls_equal=True, maintain_order="left_right").collect(engine=ENGINE)
