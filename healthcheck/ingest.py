@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,18 +52,18 @@ def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extr
     if not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
     raw = read_tables(Path(path), kind, mapping)
-    tables: dict[str, pl.DataFrame] = {}
-    flags: list[pl.DataFrame] = []
-    for name, rt in raw.items():
-        typed, tflags = normalise_table(rt, kind)
-        tables[name] = typed
-        flags.append(tflags)
     files = {name: rt.file for name, rt in raw.items()}
-    hashes = {}
-    for f in sorted(set(files.values())):
-        p = Path(f)
-        if p.is_file():
-            hashes[f] = file_hash(p)
+    paths = sorted(f for f in set(files.values()) if Path(f).is_file())
+    # sha256 releases the GIL: the files are hashed on a second thread while polars types them.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests = pool.map(file_hash, map(Path, paths))
+        tables: dict[str, pl.DataFrame] = {}
+        flags: list[pl.DataFrame] = []
+        for name, rt in raw.items():
+            typed, tflags = normalise_table(rt, kind)
+            tables[name] = typed
+            flags.append(tflags)
+        hashes = dict(zip(paths, digests, strict=True))
     return Extract(kind, Path(path), tables, files, hashes, concat_flags(flags),
                    time.perf_counter() - t0, {n: rt.frame.height for n, rt in raw.items()})
 
@@ -91,15 +92,15 @@ def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFram
     is one key (detail is read with event_type).
     """
     if each:
-        values = pl.concat([frame[c].alias("value") for c in cols]).unique(maintain_order=True)
-        distinct = typer(values.to_frame())
+        distinct = typer(pl.concat([frame.select(pl.col(c).alias("value")).unique()
+                                    for c in cols]).unique())
         typed = distinct.drop("value")
         for c in cols:
             at = _positions(frame[c], distinct["value"])
             frame = frame.hstack(typed[at].rechunk().rename(
                 lambda n, c=c: f"__{c}{n[2:]}"))  # type: ignore[misc]
         return frame
-    distinct = typer(frame.select(cols).unique(maintain_order=True))
+    distinct = typer(frame.select(cols).unique())
     if len(cols) == 1:
         at = _positions(frame[cols[0]], distinct[cols[0]])
     else:
