@@ -239,23 +239,20 @@ EPOCH = date(1899, 12, 30)  # Excel's 1900 date system serial 0 (valid from 1 Ma
 CHUNK_ROWS = 20_000
 
 
-def _text_stages(src: pl.Expr, name: str) -> list[pl.Expr]:
-    """Expressions, each to be run in its own pass, that leave in column `name` the text of
-    `src` safe inside <t>: empty as null, XML-illegal characters replaced, cut to Excel's limit,
-    escaped. Each pass reads a plain column (no nested expression is evaluated twice) and
-    rewrites only the values that need it (most need none)."""
+def _text_fixes(name: str) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(needed, fix) pairs, in order, that make the text in column `name` safe inside <t>:
+    XML-illegal characters replaced, cut to Excel's limit, escaped. Each fix reads the plain
+    column left by the one before and runs only on a chunk where `needed` holds for some row
+    (most chunks need none: a fix computed on every cell was most of the rendering time)."""
     t = pl.col(name)
     return [
-        pl.when(src != "").then(src).otherwise(None).alias(name),
-        pl.when(t.str.contains(ILLEGAL_XML)).then(t.str.replace_all(ILLEGAL_XML, "\ufffd"))
-        .otherwise(t).alias(name),
-        pl.when(t.str.len_chars() > MAX_TEXT).then(t.str.slice(0, MAX_TEXT)).otherwise(t)
-        .alias(name),
-        pl.when(t.str.contains("[&<>]")).then(
-            t.str.replace_all("&", "&amp;", literal=True)
-            .str.replace_all("<", "&lt;", literal=True)
-            .str.replace_all(">", "&gt;", literal=True)
-        ).otherwise(t).alias(name),
+        (t.str.contains(ILLEGAL_XML), t.str.replace_all(ILLEGAL_XML, "\ufffd").alias(name)),
+        (t.str.len_bytes() > MAX_TEXT,
+         pl.when(t.str.len_chars() > MAX_TEXT).then(t.str.slice(0, MAX_TEXT)).otherwise(t)
+         .alias(name)),
+        (t.str.contains("[&<>]", literal=False),
+         t.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
+         .str.replace_all(">", "&gt;", literal=True).alias(name)),
     ]
 
 
@@ -275,21 +272,24 @@ class _Sheet:
     ws: Any
     frame: pl.DataFrame
     stages: list[list[pl.Expr]]  # passes (with_columns) preparing the cells' text
+    fixes: list[list[tuple[pl.Expr, pl.Expr]]]  # then passes of (needed, fix), as needed
     cells: list[pl.Expr]  # then each column's <c> element (null: no cell)
 
 
-def _cell_expr(col: Col, i: int, sid: Callable[..., int]) -> tuple[list[pl.Expr], pl.Expr]:
-    """The preparation passes and the `<c>` element of the `i`th column (1-based)."""
+def _cell_expr(col: Col, i: int, sid: Callable[..., int]
+               ) -> tuple[list[list[pl.Expr]], list[tuple[pl.Expr, pl.Expr]], pl.Expr]:
+    """The preparation passes, the (needed, fix) passes and the `<c>` element of the `i`th
+    column (1-based)."""
     ref = pl.concat_str(pl.lit(f'<c r="{get_column_letter(i)}'), pl.col("_r"))
     v = pl.col(col.name)
     if col.kind == "date":
         serial = (v - pl.lit(EPOCH)).dt.total_days().cast(pl.String)
         attrs = _style_attr(sid(fmt=DATE_FORMAT, fill=col.fill, center=True))
-        return [], pl.concat_str(ref, pl.lit(f'"{attrs}><v>'), serial, pl.lit("</v></c>"))
+        return [], [], pl.concat_str(ref, pl.lit(f'"{attrs}><v>'), serial, pl.lit("</v></c>"))
     if col.kind == "int":
         attrs = _style_attr(sid(fill=col.fill, center=True))
-        return [], pl.concat_str(ref, pl.lit(f'"{attrs}><v>'), v.cast(pl.String),
-                                 pl.lit("</v></c>"))
+        return [], [], pl.concat_str(ref, pl.lit(f'"{attrs}><v>'), v.cast(pl.String),
+                                     pl.lit("</v></c>"))
     text: pl.Expr
     if col.kind == "bool":
         text = pl.when(v).then(pl.lit("Yes")).when(v.not_()).then(pl.lit("No"))
@@ -315,11 +315,17 @@ def _cell_expr(col: Col, i: int, sid: Callable[..., int]) -> tuple[list[pl.Expr]
     else:
         plain_s = pl.lit(_style_attr(sid(fill=col.fill)) if col.fill else "")
         guard_s = pl.lit(_style_attr(sid(fill=col.fill, text=True)))
-    stages = _text_stages(text, name)
-    stages.insert(-1, pl.when(guarded).then(guard_s).otherwise(plain_s).alias(f"_s{i}"))
-    cell = pl.concat_str(ref, pl.lit('" t="inlineStr"'), pl.col(f"_s{i}"),
-                         pl.lit('><is><t xml:space="preserve">'), t, pl.lit("</t></is></c>"))
-    return stages, cell
+    stages = [
+        pl.when(text != "").then(text).otherwise(None).alias(name),  # empty text: no cell
+        pl.when(guarded).then(guard_s).otherwise(plain_s).alias(f"_s{i}"),
+        # xml:space="preserve" only where there is white space at either end to keep (as
+        # openpyxl does): on every cell it was a third of the sheets' XML.
+        pl.when(t.str.strip_chars() != t).then(pl.lit(' xml:space="preserve"'))
+        .otherwise(pl.lit("")).alias(f"_p{i}"),
+    ]
+    cell = pl.concat_str(ref, pl.lit('" t="inlineStr"'), pl.col(f"_s{i}"), pl.lit("><is><t"),
+                         pl.col(f"_p{i}"), pl.lit(">"), t, pl.lit("</t></is></c>"))
+    return [stages[:1], stages[1:]], _text_fixes(name), cell
 
 
 def _data_sheet(wb: Workbook, title: str, df: pl.DataFrame, cols: Sequence[Col],
@@ -353,15 +359,21 @@ def _data_sheet(wb: Workbook, title: str, df: pl.DataFrame, cols: Sequence[Col],
         return int(c.style_id)  # registers the style with the workbook
 
     stages: list[list[pl.Expr]] = [[pl.col("_rn").cast(pl.String).alias("_r")]]
+    fixes: list[list[tuple[pl.Expr, pl.Expr]]] = []
     cells = []
+
+    def add(passes: list, items: Sequence, first: int) -> None:
+        for n, item in enumerate(items, first):
+            while len(passes) <= n:
+                passes.append([])
+            passes[n].extend(item) if isinstance(item, list) else passes[n].append(item)
+
     for i, c in enumerate(cols, 1):
-        prep, cell = _cell_expr(c, i, sid)
-        for n, e in enumerate(prep, 1):
-            if len(stages) <= n:
-                stages.append([])
-            stages[n].append(e)
+        prep, fix, cell = _cell_expr(c, i, sid)
+        add(stages, prep, 1)
+        add(fixes, fix, 0)
         cells.append(cell)
-    return _Sheet(ws, frame, stages, cells)
+    return _Sheet(ws, frame, stages, fixes, cells)
 
 
 def _rows_xml(sheet: _Sheet) -> Iterable[str]:
@@ -372,6 +384,12 @@ def _rows_xml(sheet: _Sheet) -> Iterable[str]:
         for stage in sheet.stages:
             if stage:
                 chunk = chunk.with_columns(stage)
+        for fixes in sheet.fixes:
+            needed = chunk.select(need.any().alias(str(k))
+                                  for k, (need, _) in enumerate(fixes)).row(0)
+            todo = [fix for (_, fix), yes in zip(fixes, needed, strict=True) if yes]
+            if todo:
+                chunk = chunk.with_columns(todo)
         yield "".join(chunk.select(row.alias("xml")).to_series())
 
 
