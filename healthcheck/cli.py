@@ -4,6 +4,7 @@ errors become one `Error: ...` line and an exit code here, at one edge (`_edge`)
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -71,8 +72,15 @@ def step(label: str) -> Iterator[None]:
 def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
-    from healthcheck.normalise import parse_date_values
+    from healthcheck.normalise import PLACEHOLDER_DATES, parse_date_values
 
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):  # the usual form, read directly
+        try:
+            day = date.fromisoformat(value.strip())
+            if day.isoformat() not in PLACEHOLDER_DATES:
+                return day
+        except ValueError:
+            pass
     parsed = parse_date_values([value])[0]
     if parsed is None:
         raise UsageError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD")

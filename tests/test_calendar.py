@@ -165,3 +165,27 @@ def test_add_months(d: date, n: int, expected: date) -> None:
 def test_add_working_days_on_a_column_with_nulls() -> None:
     out = pl.DataFrame({"d": [date(2025, 12, 19), None]}).select(add_working_days(pl.col("d"), 5))
     assert out.to_series().to_list() == [date(2025, 12, 30), None]
+
+
+def test_bank_holidays_as_the_holidays_package_gives_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """calendar loads the UnitedKingdom module on its own (faster); same days as the package's
+    own door, and the package's door is used if that ever fails."""
+    import holidays
+
+    from healthcheck import calendar
+
+    official = tuple(sorted(holidays.country_holidays(
+        "GB", subdiv="ENG", years=range(calendar.FIRST_YEAR, calendar.LAST_YEAR + 1)).keys()))
+    calendar.bank_holidays.cache_clear()
+    assert calendar.bank_holidays() == official
+    assert date(2022, 9, 19) in official and date(2023, 5, 8) in official  # one-off holidays
+
+    def broken() -> type:
+        raise ImportError("layout changed")
+
+    monkeypatch.setattr(calendar, "_united_kingdom", broken)
+    calendar.bank_holidays.cache_clear()
+    try:
+        assert calendar.bank_holidays() == official
+    finally:
+        calendar.bank_holidays.cache_clear()
