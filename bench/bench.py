@@ -5,7 +5,12 @@ Generates (and caches in bench/cache/) a 2,000-child authority and a national-sc
 seconds, the process's peak RSS, rows per second and the ratio to a bare polars read of the
 same files. Appends the figures, dated, to bench/results.md.
 
+Reconcile runs `--repeat` times (default 3) and reports the median wall time and the largest
+peak RSS. Then doubling: reconcile on half the national size (42,500 children, csv) against
+the full size. Last, the targets of issue 6, each with its measured figure and met / not met.
+
     python bench/bench.py [--sizes 2000,85000] [--formats csv,xlsx] [--skip-validate]
+                          [--repeat 3] [--no-doubling]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -51,6 +57,34 @@ def run(cmd: list[str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, code
 
 
+def repeated(cmd: list[str], times: int) -> tuple[float, float]:
+    """(median wall seconds, largest peak RSS MiB) of `times` runs of one command."""
+    runs = [run(cmd) for _ in range(max(1, times))]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def targets(seen: dict[tuple[int, str], tuple[float, float, float]]) -> list[str]:
+    """Issue 6's targets, each with the figure measured in this run."""
+    out = ["Targets (issue 6):", ""]
+
+    def say(what: str, figure: str, met: bool) -> None:
+        out.append(f"- {what}: {figure}: {'met' if met else 'NOT met'}")
+
+    if (85000, "csv") in seen:
+        wall, rss, read = seen[(85000, "csv")]
+        say("85,000 children, csv: reconcile within 4x the bare polars read",
+            f"{wall:.2f} s = {wall / read:.1f}x {read:.2f} s", wall <= 4 * read)
+        say("85,000 children, csv: peak RSS at most 1.5 GiB", f"{rss:,.0f} MiB", rss <= 1536)
+    if (2000, "csv") in seen:
+        wall = seen[(2000, "csv")][0]
+        say("2,000 children: whole reconcile process under 1 s", f"{wall:.2f} s", wall < 1)
+    if (42500, "csv") in seen and (85000, "csv") in seen:
+        ratio = seen[(85000, "csv")][0] / seen[(42500, "csv")][0]
+        say("doubling the input (42,500 -> 85,000 children, csv) at most 2.2x the time",
+            f"{ratio:.2f}x", ratio <= 2.2)
+    return out
+
+
 def extracts(n: int, fmt: str) -> tuple[Path, Path, dict[str, int]]:
     out = CACHE / f"{n}-{fmt}"
     manifest = out / "manifest.json"
@@ -75,8 +109,11 @@ def main() -> None:
     ap.add_argument("--sizes", default="2000,85000")
     ap.add_argument("--formats", default="csv,xlsx")
     ap.add_argument("--skip-validate", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-doubling", action="store_true")
     args = ap.parse_args()
     hc = str(BIN / "healthcheck")
+    seen: dict[tuple[int, str], tuple[float, float, float]] = {}  # reconcile: wall, rss, read
     lines = [f"## {datetime.now():%Y-%m-%d %H:%M} — {platform.machine()}, {os.cpu_count()} "
              f"cores, Python {platform.python_version()}", "",
              "| children | format | step | wall s | peak RSS MiB | rows/s | × polars read |",
@@ -104,6 +141,9 @@ def main() -> None:
             for label, cmd in steps.items():
                 if cmd is None:
                     wall, rss = read_s, read_rss
+                elif label.startswith("reconcile"):
+                    wall, rss = repeated(cmd, args.repeat)
+                    seen[(n, fmt)] = (wall, rss, read_s)
                 else:
                     wall, rss, _ = run(cmd)
                 part = "case" if "case" in label else "health" if "health" in label else "all"
@@ -113,6 +153,21 @@ def main() -> None:
                 print(line, flush=True)
                 lines.append(line)
             print(f"(input rows: case {rows['case']:,}, health {rows['health']:,})")
+    if not args.no_doubling and (85000, "csv") in seen:
+        half = 42500
+        case, health, rows = extracts(half, "csv")
+        out = CACHE / f"out-{half}-csv"
+        wall, rss = repeated([hc, "-q", "reconcile", "--case", str(case), "--health",
+                              str(health), "--out", str(out / "r"), "--as-of", AS_OF],
+                             args.repeat)
+        seen[(half, "csv")] = (wall, rss, 0.0)
+        line = (f"| {half:,} | csv | reconcile (with workbook) | {wall:.2f} | {rss:,.0f} | "
+                f"{rows['all'] / wall:,.0f} | |")
+        print(line, flush=True)
+        lines.append(line)
+    met = targets(seen)
+    print("\n".join(met))
+    lines += ["", *met]
     lines.append("")
     with open(ROOT / "bench" / "results.md", "a", encoding="utf-8") as f:
         if f.tell() == 0:
