@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
@@ -36,10 +37,12 @@ def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
     policy = load_policy(policy_file)
     warm = threading.Thread(target=_warm_up, args=(workbook,), daemon=True)
     warm.start()
-    with step("Reading the case-system extract"):
+    with step("Reading the two extracts"), ThreadPoolExecutor(max_workers=1) as other:
+        # The health extract is read on a second thread: polars releases the GIL, so one
+        # extract's Python steps fill the other's gaps. An error in either is raised here.
+        h_future = other.submit(ingest, health, "health", mapping_health)
         c = ingest(case, "case", mapping_case)
-    with step("Reading the health extract"):
-        h = ingest(health, "health", mapping_health)
+        h = h_future.result()
     warm.join()
     with step("Reconciling"):
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
