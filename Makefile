@@ -8,6 +8,7 @@ $(BIN)/healthcheck: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q healthcheck
 	touch $(BIN)/healthcheck
 
 demo: $(BIN)/healthcheck

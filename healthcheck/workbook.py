@@ -376,7 +376,8 @@ def _data_sheet(wb: Workbook, title: str, df: pl.DataFrame, cols: Sequence[Col],
     return _Sheet(ws, frame, stages, fixes, cells)
 
 
-def _rows_xml(sheet: _Sheet) -> Iterable[str]:
+def _rows_xml(sheet: _Sheet) -> Iterable[bytes]:
+    """The sheet's <row> elements, a chunk of rows at a time, as UTF-8."""
     row = pl.concat_str(pl.lit('<row r="'), pl.col("_r"), pl.lit('">'),
                         *sheet.cells, pl.lit("</row>"), ignore_nulls=True)
     for start in range(0, sheet.frame.height, CHUNK_ROWS):
@@ -390,7 +391,11 @@ def _rows_xml(sheet: _Sheet) -> Iterable[str]:
             todo = [fix for (_, fix), yes in zip(fixes, needed, strict=True) if yes]
             if todo:
                 chunk = chunk.with_columns(todo)
-        yield "".join(chunk.select(row.alias("xml")).to_series())
+        # polars writes the one column's values back to back, as they are (no quoting).
+        buf = io.BytesIO()
+        chunk.select(row.alias("xml")).write_csv(buf, include_header=False,
+                                                  quote_style="never", line_terminator="")
+        yield buf.getvalue()
 
 
 def _splice(raw: bytes, path: Path, sheets: Sequence[_Sheet]) -> None:
@@ -415,8 +420,8 @@ def _splice(raw: bytes, path: Path, sheets: Sequence[_Sheet]) -> None:
             # Opened by name: the member takes the archive's compression and level.
             with out.open(info.filename, "w", force_zip64=True) as f:
                 f.write(xml[:cut].encode("utf-8"))
-                for text in _rows_xml(sheet):
-                    f.write(text.encode("utf-8"))
+                for data in _rows_xml(sheet):
+                    f.write(data)
                 f.write(xml[cut:].encode("utf-8"))
     if by_member:
         raise RuntimeError(f"workbook: sheets not found in the package: {sorted(by_member)}")
