@@ -128,22 +128,32 @@ def nhs_numbers(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     sub-expression is re-evaluated each time); callers should pass distinct values.
     """
     return (frame.lazy().with_columns(__digits=nhs_digits(col))
-            .with_columns(__valid=nhs_valid(pl.col("__digits")))
+            .with_columns(__n=_nhs_int(pl.col("__digits")))
+            .with_columns(__valid=_nhs_check(pl.col("__n")))
             .with_columns(__nhs=pl.when(pl.col("__valid")).then(pl.col("__digits")))
-            .drop("__digits").collect(engine=ENGINE))
+            .drop("__digits", "__n").collect(engine=ENGINE))
 
 
 def nhs_valid(digits: pl.Expr) -> pl.Expr:
-    """NHS Data Dictionary modulus-11 check on a 10-character string expression."""
-    is_ten = digits.str.contains(r"^\d{10}$")
-    total = pl.sum_horizontal(
-        [digits.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_WEIGHTS)]
-    )
-    check = 11 - (total % 11)
-    check = pl.when(check == 11).then(0).otherwise(check)
-    last = digits.str.slice(9, 1).cast(pl.Int32, strict=False)
-    same = digits.str.contains(r"^(0{10}|1{10}|2{10}|3{10}|4{10}|5{10}|6{10}|7{10}|8{10}|9{10})$")
-    return (is_ten & (check != 10) & (check == last) & ~same).fill_null(False)
+    """NHS Data Dictionary modulus-11 check on a 10-character string expression: ten digits;
+    11 - (sum of the first nine times 10, 9, ..., 2) mod 11, with 11 read as 0, is not 10 and
+    is the tenth digit; not one digit ten times."""
+    name = digits.meta.output_name(raise_if_undetermined=False) or "valid"
+    return _nhs_check(_nhs_int(digits)).alias(name)  # named as its input, as a plain expr is
+
+
+def _nhs_int(digits: pl.Expr) -> pl.Expr:
+    """The ten digits as a number (null unless exactly ten digits)."""
+    return pl.when(digits.str.contains(r"^\d{10}$")).then(digits.cast(pl.Int64, strict=False))
+
+
+def _nhs_check(n: pl.Expr) -> pl.Expr:
+    """`nhs_valid` on the number: digit i is n // 10^(9 - i) % 10, arithmetic instead of ten
+    string slices (twice as fast)."""
+    total = pl.sum_horizontal([(n // 10 ** (9 - i)) % 10 * w for i, w in enumerate(_WEIGHTS)])
+    check = (11 - total % 11) % 11
+    same = n % 1_111_111_111 == 0  # 0000000000, 1111111111, ..., 9999999999
+    return ((check != 10) & (check == n % 10) & ~same).fill_null(False)
 
 
 # --- codes -----------------------------------------------------------------------------------
