@@ -14,7 +14,6 @@ import polars as pl
 
 from healthcheck.calendar import add_months_date
 from healthcheck.policy import Policy
-from healthcheck.schema import ENGINE
 
 TYPES = ("iha", "rha", "dental")
 COLUMNS = ("child_id", "event_type", "event_date", "row")
@@ -31,8 +30,9 @@ def _nearest(left: pl.LazyFrame, right: pl.LazyFrame, days: int) -> pl.LazyFrame
 
 
 def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
-                   policy: Policy, as_of: date) -> pl.DataFrame:
-    """Disagreements: child_id, event_type, health_date, case_date, rule, side, row.
+                   policy: Policy, as_of: date) -> pl.LazyFrame:
+    """Disagreements (a lazy query): child_id, event_type, health_date, case_date, rule, side,
+    row.
 
     `health` and `case` have child_id, event_type, event_date, row (case child ids; health
     events already linked to their child). `matched`: child_ids that matched a patient.
@@ -60,5 +60,4 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
         pl.col("event_date").alias("case_date"), "row",
         rule=pl.lit("EVENT_MISSING_IN_HEALTH"), side=pl.lit("case"))
     return pl.concat([from_health, from_case]).sort(
-        "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True
-    ).collect(engine=ENGINE)
+        "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True)

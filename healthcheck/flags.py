@@ -143,12 +143,17 @@ def no_flags() -> pl.LazyFrame:
     return pl.LazyFrame(schema=FLAG_SCHEMA)
 
 
+def all_flags(parts: Sequence[pl.DataFrame | pl.LazyFrame]) -> pl.LazyFrame:
+    """All flag rows of `parts`, in order, as one lazy query."""
+    if not parts:
+        return no_flags()
+    lazy = [p.lazy().select(FLAG_COLUMNS).cast(FLAG_SCHEMA) for p in parts]  # type: ignore[arg-type]
+    return pl.concat(lazy, how="vertical")
+
+
 def concat_flags(parts: Sequence[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
     """All flag rows of `parts`, in order, computed in one go."""
-    if not parts:
-        return pl.DataFrame(schema=FLAG_SCHEMA)
-    lazy = [p.lazy().select(FLAG_COLUMNS).cast(FLAG_SCHEMA) for p in parts]  # type: ignore[arg-type]
-    return pl.concat(lazy, how="vertical").collect(engine=ENGINE)
+    return all_flags(parts).collect(engine=ENGINE)
 
 
 # The event comparison's codes (compare.py): one per disagreement between the two systems.

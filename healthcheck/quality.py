@@ -2,7 +2,7 @@
 
 Cell-level flags come from `ingest`; these need the as-of date, several tables or the match.
 Each function returns its flag rows as a lazy query (see `flags.make_flags`) and is independent
-of the others; `derived_flags` runs them all at once.
+of the others; `derived_flags` is them all, as one query.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.flags import concat_flags, make_flags, no_flags
+from healthcheck.flags import all_flags, make_flags, no_flags
 from healthcheck.ingest import Extract
 from healthcheck.periods import periods
 
@@ -240,6 +240,6 @@ CHECKS = (
 )
 
 
-def derived_flags(ctx: Context) -> pl.DataFrame:
-    """Every check's flags, computed in one go."""
-    return concat_flags([check(ctx) for check in CHECKS])
+def derived_flags(ctx: Context) -> pl.LazyFrame:
+    """Every check's flags, as one lazy query (reconcile computes it with the rules)."""
+    return all_flags([check(ctx) for check in CHECKS])

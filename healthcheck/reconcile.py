@@ -68,10 +68,15 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     health_events = hev.filter(pl.col("child_id").is_not_null())
     case_events = case.tables["health_events"]
 
+    # The rules on each source, the event comparison and the cross-row checks are independent:
+    # polars runs them together.
     lbase = base.lazy()
-    h_status, c_status = pl.collect_all(engine=ENGINE, lazy_frames=[
+    ctx = Context(case, health, kids, latest, link, hev, as_of, cutover)
+    h_status, c_status, disagreements, derived = pl.collect_all(engine=ENGINE, lazy_frames=[
         evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received"),
         evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent"),
+        compare_events(health_events, case_events, link["child_id"].unique(), policy, as_of),
+        derived_flags(ctx),
     ])
 
     h_members = membership(h_status, period_start, period_end)
@@ -79,10 +84,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     kpi = pl.concat([kpis(h_members, "health", period_start, period_end, as_of),
                      kpis(c_members, "case", period_start, period_end, as_of)])
 
-    ctx = Context(case, health, kids, latest, link, hev, as_of, cutover)
-    disagreements = compare_events(health_events, case_events, link["child_id"].unique(),
-                                   policy, as_of)
-    flags = concat_flags([case.flags, health.flags, derived_flags(ctx),
+    flags = concat_flags([case.flags, health.flags, derived,
                           _disagreement_flags(disagreements, case, health)])
     flags = _enrich_flags(flags, kids, link, hev)
     nhs = kids.select("child_id", "nhs_number")
