@@ -92,13 +92,18 @@ def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFram
     is one key (detail is read with event_type).
     """
     if each:
-        distinct = typer(pl.concat([frame.select(pl.col(c).alias("value")).unique()
-                                    for c in cols]).unique())
-        typed = distinct.drop("value")
-        for c in cols:
-            at = _positions(frame[c], distinct["value"])
-            frame = frame.hstack(typed[at].rechunk().rename(
-                lambda n, c=c: f"__{c}{n[2:]}"))  # type: ignore[misc]
+        values = pl.concat([frame.select(pl.col(c).alias("value")).unique()
+                            for c in cols]).unique()
+        if values.height * 2 > frame.height * len(cols):
+            # Mostly distinct (children's NHS numbers): typing every row is cheaper.
+            typed_rows = [typer(frame.select(pl.col(c).alias("value"))).drop("value")
+                          for c in cols]
+        else:
+            distinct = typer(values)
+            typed_rows = [distinct.drop("value")[_positions(frame[c], distinct["value"])]
+                          .rechunk() for c in cols]
+        for c, typed in zip(cols, typed_rows, strict=True):
+            frame = frame.hstack(typed.rename(lambda n, c=c: f"__{c}{n[2:]}"))  # type: ignore[misc]
         return frame
     distinct = typer(frame.select(cols).unique())
     if len(cols) == 1:
