@@ -6,8 +6,9 @@ seconds, the process's peak RSS, rows per second and the ratio to a bare polars 
 same files. Appends the figures, dated, to bench/results.md.
 
 Reconcile runs `--repeat` times (default 3) and reports the median wall time and the largest
-peak RSS. Then doubling: reconcile on half the national size (42,500 children, csv) against
-the full size. Last, the targets of issue 6, each with its measured figure and met / not met.
+peak RSS. Then doubling: reconcile on half the national size (42,500 children, csv) and on the
+full size, in turns, the ratio of their medians. Last, the targets of issue 6, each with its
+measured figure and met / not met.
 
     python bench/bench.py [--sizes 2000,85000] [--formats csv,xlsx] [--skip-validate]
                           [--repeat 3] [--no-doubling]
@@ -78,8 +79,8 @@ def targets(seen: dict[tuple[int, str], tuple[float, float, float]]) -> list[str
     if (2000, "csv") in seen:
         wall = seen[(2000, "csv")][0]
         say("2,000 children: whole reconcile process under 1 s", f"{wall:.2f} s", wall < 1)
-    if (42500, "csv") in seen and (85000, "csv") in seen:
-        ratio = seen[(85000, "csv")][0] / seen[(42500, "csv")][0]
+    if (42500, "csv") in seen and (85000, "pair") in seen:
+        ratio = seen[(85000, "pair")][0] / seen[(42500, "csv")][0]
         say("doubling the input (42,500 -> 85,000 children, csv) at most 2.2x the time",
             f"{ratio:.2f}x", ratio <= 2.2)
     return out
@@ -159,17 +160,24 @@ def main() -> None:
                 lines.append(line)
             print(f"(input rows: case {rows['case']:,}, health {rows['health']:,})")
     if not args.no_doubling and (85000, "csv") in seen:
-        half = 42500
-        case, health, rows = extracts(half, "csv")
-        out = CACHE / f"out-{half}-csv"
-        wall, rss = repeated([hc, "-q", "reconcile", "--case", str(case), "--health",
-                              str(health), "--out", str(out / "r"), "--as-of", AS_OF],
-                             args.repeat)
-        seen[(half, "csv")] = (wall, rss, 0.0)
-        line = (f"| {half:,} | csv | reconcile (with workbook) | {wall:.2f} | {rss:,.0f} | "
-                f"{rows['all'] / wall:,.0f} | |")
-        print(line, flush=True)
-        lines.append(line)
+        # Half and full size run in turns, so that a slow spell of the machine falls on both.
+        runs: dict[int, list[tuple[float, float, int]]] = {42500: [], 85000: []}
+        rows_of = {}
+        for _ in range(max(1, args.repeat)):
+            for size in runs:
+                case, health, rows_of[size] = extracts(size, "csv")
+                out = CACHE / f"out-{size}-csv" / "doubling"
+                runs[size].append(run([hc, "-q", "reconcile", "--case", str(case), "--health",
+                                       str(health), "--out", str(out), "--as-of", AS_OF]))
+        for size, rs in runs.items():
+            wall = statistics.median(r[0] for r in rs)
+            rss = max(r[1] for r in rs)
+            line = (f"| {size:,} | csv | reconcile, doubling pair | {wall:.2f} | {rss:,.0f} | "
+                    f"{rows_of[size]['all'] / wall:,.0f} | |")
+            print(line, flush=True)
+            lines.append(line)
+        seen[(42500, "csv")] = (statistics.median(r[0] for r in runs[42500]), 0.0, 0.0)
+        seen[(85000, "pair")] = (statistics.median(r[0] for r in runs[85000]), 0.0, 0.0)
     met = targets(seen)
     print("\n".join(met))
     lines += ["", *met]
