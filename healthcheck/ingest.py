@@ -170,7 +170,8 @@ def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame
     if codes:
         wide = _by_value(wide, codes, _typed_codes)
     done = {c for c in spec if spec[c] == pl.Date or c == "nhs_number" or c in CODE_COLUMNS}
-    wide_df = wide.with_columns(nz.clean_text(c).alias(f"__{c}") for c in spec if c not in done)
+    wide_df = wide.with_columns(nz.clean_text(c, nbsp=nz.has_nbsp(wide[c])).alias(f"__{c}")
+                                for c in spec if c not in done)
     typed = wide_df.select(
         pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec]
     ).cast(table_schema(rt.name))  # type: ignore[arg-type]

@@ -16,9 +16,7 @@ from healthcheck.schema import ENGINE
 def _demo_key(forename: str, surname: str, dob: str) -> list[pl.Expr]:
     return [
         pl.col(dob).alias("_k_dob"),
-        # A non-breaking space inside a name counts as a space.
-        pl.col(surname).str.replace_all("\u00a0", " ", literal=True).str.strip_chars()
-        .str.to_lowercase().alias("_k_surname"),
+        pl.col(surname).str.strip_chars().str.to_lowercase().alias("_k_surname"),
         pl.col(forename).str.strip_chars().str.to_lowercase().str.slice(0, 1).alias("_k_init"),
     ]
 

@@ -130,3 +130,19 @@ def test_ingest_command(extracts: tuple[Path, Path], tmp_path: Path) -> None:
     for t in ("children", "episodes", "health_events"):
         assert pl.read_parquet(tmp_path / "i" / f"{t}.parquet").height > 0
     assert (tmp_path / "i" / "flags.csv").exists()
+
+
+def test_a_failing_head_start_prints_no_traceback(extracts: tuple[Path, Path], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    """The second thread's warm-up (bank holidays, openpyxl) is only a head start: if it fails,
+    the run goes on and no thread traceback reaches the user."""
+    from healthcheck import pipeline
+
+    def boom() -> None:
+        raise RuntimeError("warm-up failed")
+
+    monkeypatch.setattr(pipeline, "bank_holidays", boom)  # the warm-up's name only
+    r = reconcile(*extracts, tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output and "Traceback" not in capfd.readouterr().err

@@ -142,6 +142,32 @@ def test_bom_and_cp1252(tmp_path: Path) -> None:
     assert ex.tables["events"].height == 1
 
 
+def test_non_breaking_spaces_count_as_spaces(tmp_path: Path) -> None:
+    """Inside a value too: ids copied from a web page or Excel still join their records."""
+    nb = "\u00a0"
+    path = write_extract(tmp_path, "case", {
+        "children": [{"child_id": f"K{nb}3", "dob": "2015-03-07", "surname": f"Van{nb}Dyke "}],
+        "episodes": [{"child_id": "K 3", "start_date": "2025-01-06", "legal_status": "C2",
+                      "rne": "S"}],
+        "health_events": [{"child_id": f"{nb}K 3{nb}", "event_type": "iha",
+                           "event_date": "2025-01-20"}],
+    })
+    ex = ingest(path, "case")
+    assert ex.tables["children"]["child_id"].to_list() == ["K 3"]
+    assert ex.tables["children"]["surname"].to_list() == ["Van Dyke"]
+    assert ex.tables["episodes"]["child_id"].to_list() == ["K 3"]
+    assert ex.tables["health_events"]["child_id"].to_list() == ["K 3"]
+
+
+def test_a_large_file_of_empty_lines_is_empty(tmp_path: Path) -> None:
+    path = write_extract(tmp_path, "case", {
+        "children": [{"child_id": "C1", "dob": "2015-03-07"}],
+        "episodes": [{"child_id": "C1", "start_date": "2025-01-06", "legal_status": "C2"}]})
+    (path / "health_events.csv").write_text(",,,\n" * 3000)  # 12 KB of nothing
+    with pytest.raises(InputError, match="the file is empty"):
+        ingest(path, "case")
+
+
 @pytest.mark.parametrize("setup,needle", [
     (lambda p: p, "not found"),
     (lambda p: (p.write_text("hello"), p)[1], "not an .xlsx"),
