@@ -73,24 +73,34 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+def _blank_file(path: Path) -> bool:
+    """Nothing but a BOM, white space and separators."""
+    return not path.read_bytes().strip(b"\xef\xbb\xbf \r\n\t,;")
+
+
 def _read_csv(path: Path) -> pl.DataFrame:
     """Every cell as text. UTF-8 (a BOM is skipped); a file that is not UTF-8 is read as
     Windows-1252, the other encoding Excel saves CSV in."""
-    if path.stat().st_size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \r\n\t,;"):
-        raise InputError(f"{path}: the file is empty", "export the table again with its header")
-    source: Path | bytes = path
+    empty = InputError(f"{path}: the file is empty", "export the table again with its header")
+    if path.stat().st_size < 4096 and _blank_file(path):
+        raise empty
     try:
         try:
-            return pl.read_csv(source, infer_schema=False, truncate_ragged_lines=True)
+            frame = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True)
         except pl.exceptions.ComputeError as e:
             if "utf-8" not in str(e):
                 raise
-        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-        source = data.decode("cp1252", errors="replace").encode("utf-8")
-        return pl.read_csv(source, infer_schema=False, truncate_ragged_lines=True)
+            data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+            frame = pl.read_csv(data.decode("cp1252", errors="replace").encode("utf-8"),
+                                infer_schema=False, truncate_ragged_lines=True)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
         raise InputError(f"{path}: not a readable CSV file ({str(e).splitlines()[0]})",
                          "save the table as CSV (comma-separated) with a header row") from e
+    named = [c for c in frame.columns if c.strip(" \ufeff\t;") and
+             not c.startswith("_duplicated_")]
+    if not named and _blank_file(path):  # a larger file of empty lines and commas
+        raise empty
+    return frame
 
 
 def _read_xlsx_sheets(path: Path) -> dict[str, pl.DataFrame]:
