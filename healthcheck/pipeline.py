@@ -23,9 +23,12 @@ def _no_step(label: str) -> AbstractContextManager[None]:
 def _warm_up(workbook: bool) -> None:
     """Load the bank holidays and openpyxl: pure-Python start-up work (about 0.1 s and 0.15 s)
     that a second thread does while polars reads the extracts."""
-    bank_holidays()
-    if workbook:
-        import healthcheck.workbook  # noqa: F401
+    try:
+        bank_holidays()
+        if workbook:
+            import healthcheck.workbook  # noqa: F401
+    except Exception:  # noqa: BLE001 - only a head start: the main thread does the same
+        pass  # work again where it needs it, and reports any error the usual way
 
 
 def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,

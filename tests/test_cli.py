@@ -132,6 +132,7 @@ def test_ingest_command(extracts: tuple[Path, Path], tmp_path: Path) -> None:
     assert (tmp_path / "i" / "flags.csv").exists()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_failing_head_start_prints_no_traceback(extracts: tuple[Path, Path], tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capfd: pytest.CaptureFixture[str]) -> None:
