@@ -27,7 +27,6 @@ from healthcheck.schema import (
     table_schema,
 )
 
-ID_COLUMNS = {"child_id", "trust_id", "la_child_id", "legacy_id"}
 UPPER_CODES = {"legal_status", "rne", "sex", "placement_type", "reason_end"}
 DETAIL_ASSESSMENTS = ("iha", "rha", "dental")
 

@@ -16,8 +16,6 @@ import polars as pl
 
 from healthcheck.reconcile import Result
 
-OUTPUT_FILES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "worklist.xlsx")
-
 
 def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
     """Call each writer on a temporary path, then move all files into `out` together."""

@@ -78,7 +78,6 @@ KPI_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "measure": S, "source": S, "numerator": pl.Int64, "denominator": pl.Int64,
     "value": pl.Float64, "period_start": D, "period_end": D, "as_of": D,
 }
-KPI_COLUMNS = tuple(KPI_SCHEMA)
 # The event disagreements behind EVENT_MISSING_IN_* and DATE_MISMATCH (workbook sheet).
 DISAGREEMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "child_id": S, "nhs_number": S, "event_type": S, "health_date": D, "case_date": D,
