@@ -19,7 +19,7 @@ from healthcheck.flags import (
     CODES,
     DISAGREEMENT_CODES,
     SEVERITY_ORDER,
-    concat_flags,
+    all_flags,
     make_flags,
 )
 from healthcheck.ingest import Extract
@@ -84,9 +84,9 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     kpi = pl.concat([kpis(h_members, "health", period_start, period_end, as_of),
                      kpis(c_members, "case", period_start, period_end, as_of)])
 
-    flags = concat_flags([case.flags, health.flags, derived,
-                          _disagreement_flags(disagreements, case, health)])
-    flags = _enrich_flags(flags, kids, link, hev)
+    flags = _enrich_flags(all_flags([case.flags, health.flags, derived,
+                                     _disagreement_flags(disagreements, case, health)]),
+                          kids, link, hev)
     nhs = kids.select("child_id", "nhs_number")
     disagreements = disagreements.join(nhs, on="child_id", how="left").with_columns(
         message=pl.col("rule").replace_strict({c: CODES[c].message for c in CODES}))
@@ -96,7 +96,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     return Result(out_children, flags, kpi, disagreements, summary)
 
 
-def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.DataFrame:
+def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.LazyFrame:
     parts = []
     for rule in DISAGREEMENT_CODES:
         side_health = rule != "EVENT_MISSING_IN_HEALTH"
@@ -109,20 +109,20 @@ def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.D
             value=pl.format("{} health {} / case {}", pl.col("event_type"),
                             pl.col("health_date").cast(pl.String).fill_null("none"),
                             pl.col("case_date").cast(pl.String).fill_null("none"))))
-    return concat_flags(parts)
+    return all_flags(parts)
 
 
-def _enrich_flags(flags: pl.DataFrame, kids: pl.DataFrame, link: pl.DataFrame,
+def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,
                   hev: pl.DataFrame) -> pl.DataFrame:
     """Fill child_id on health flags (via the match) and nhs_number on case flags; sort."""
     is_h = pl.col("source").is_in(["health", "reconcile"])
     pat_child = link.lazy().group_by("pid").agg(pl.col("child_id").min().alias("_c1"))
-    flagged_events = flags.lazy().filter(is_h & (pl.col("table") == "events")).select("row")
+    flagged_events = flags.filter(is_h & (pl.col("table") == "events")).select("row")
     ev_child = (hev.lazy().filter(pl.col("child_id").is_not_null())
                 .join(flagged_events.unique(), on="row", how="semi")
                 .group_by("row").agg(pl.col("child_id").min().alias("_c2")))
     kid_nhs = kids.lazy().select("child_id", _n=pl.col("nhs_number"))
-    f = (flags.lazy().join(pat_child, left_on="row", right_on="pid", how="left")
+    f = (flags.join(pat_child, left_on="row", right_on="pid", how="left")
          .join(ev_child, on="row", how="left")
          .with_columns(child_id=pl.coalesce(
              "child_id",
