@@ -250,7 +250,7 @@ def _text_fixes(name: str) -> list[tuple[pl.Expr, pl.Expr]]:
         (t.str.len_bytes() > MAX_TEXT,
          pl.when(t.str.len_chars() > MAX_TEXT).then(t.str.slice(0, MAX_TEXT)).otherwise(t)
          .alias(name)),
-        (t.str.contains("[&<>]", literal=False),
+        (t.str.contains("[&<>]"),
          t.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
          .str.replace_all(">", "&gt;", literal=True).alias(name)),
     ]
@@ -362,16 +362,17 @@ def _data_sheet(wb: Workbook, title: str, df: pl.DataFrame, cols: Sequence[Col],
     fixes: list[list[tuple[pl.Expr, pl.Expr]]] = []
     cells = []
 
-    def add(passes: list, items: Sequence, first: int) -> None:
+    def add(passes: list[list[Any]], items: Sequence[list[Any]], first: int) -> None:
+        """items[k] joins pass first + k."""
         for n, item in enumerate(items, first):
             while len(passes) <= n:
                 passes.append([])
-            passes[n].extend(item) if isinstance(item, list) else passes[n].append(item)
+            passes[n].extend(item)
 
     for i, c in enumerate(cols, 1):
         prep, fix, cell = _cell_expr(c, i, sid)
         add(stages, prep, 1)
-        add(fixes, fix, 0)
+        add(fixes, [[f] for f in fix], 0)
         cells.append(cell)
     return _Sheet(ws, frame, stages, fixes, cells)
 
