@@ -18,9 +18,8 @@ MEASURES = (
 
 
 def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl.DataFrame:
-    """Long frame: measure, child_id, num (Float64: 1/0, or working days for the mean).
-
-    One row per child in the measure's denominator.
+    """One row per child: child_id and a column per measure, the child's numerator (Float64: 1/0,
+    or working days for the mean) where the child is in the measure's denominator, else null.
     """
     in_p = pl.col("clock_start").is_between(period_start, period_end)
     ns, ihs, rs = pl.col("notification_status"), pl.col("iha_status"), pl.col("rha_status")
@@ -38,22 +37,18 @@ def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl
         ("oc2_teeth_check_pct", cohort, pl.col("oc2_teeth_check")),
         ("oc2_immunisations_pct", cohort, pl.col("oc2_immunisations")),
     ]
-    parts = [
-        status.filter(den.fill_null(False)).select(
-            measure=pl.lit(name), child_id=pl.col("child_id"),
-            num=num.cast(pl.Float64).fill_null(0.0))
-        for name, den, num in defs
-    ]
-    return pl.concat(parts)
+    return status.select(
+        "child_id",
+        *[pl.when(den.fill_null(False)).then(num.cast(pl.Float64).fill_null(0.0)).alias(name)
+          for name, den, num in defs])
 
 
 def kpis(members: pl.DataFrame, source: str, period_start: date, period_end: date,
          as_of: date) -> pl.DataFrame:
     """kpis.csv rows for one source; a zero denominator gives a blank value."""
-    agg = members.group_by("measure").agg(numerator=pl.col("num").sum(), denominator=pl.len())
-    base = pl.DataFrame({"measure": MEASURES})
-    out = base.join(agg, on="measure", how="left").with_columns(
-        pl.col("numerator").fill_null(0.0), pl.col("denominator").fill_null(0).cast(pl.Int64))
+    out = pl.concat([members.select(measure=pl.lit(m), numerator=pl.col(m).sum(),
+                                    denominator=pl.col(m).count().cast(pl.Int64))
+                     for m in MEASURES])
     ratio = pl.col("numerator") / pl.col("denominator")
     value = pl.when(pl.col("denominator") == 0).then(None).when(
         pl.col("measure") == "notification_mean_wd").then(ratio).otherwise(ratio * 100)
@@ -65,10 +60,9 @@ def kpis(members: pl.DataFrame, source: str, period_start: date, period_end: dat
 
 
 def differences(health: pl.DataFrame, case: pl.DataFrame) -> dict[str, list[str]]:
-    """Per measure, the children counted differently by the two sources (sorted child_ids)."""
-    both = health.join(case, on=["measure", "child_id"], how="full", coalesce=True,
-                       suffix="_case")
-    diff = both.filter(pl.col("num").ne_missing(pl.col("num_case")))
-    out = diff.group_by("measure").agg(pl.col("child_id").unique().sort())
-    found = {r["measure"]: r["child_id"] for r in out.iter_rows(named=True)}
-    return {m: found.get(m, []) for m in MEASURES}
+    """Per measure, the children counted differently by the two sources (sorted child_ids): in
+    one denominator and not the other, or with another numerator."""
+    both = health.join(case, on="child_id", how="full", coalesce=True, suffix="_case")
+    found = both.select(pl.col("child_id").filter(pl.col(m).ne_missing(pl.col(f"{m}_case")))
+                        .unique().sort().implode().alias(m) for m in MEASURES)
+    return {m: found[m][0].to_list() for m in MEASURES}
