@@ -26,10 +26,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +238,7 @@ def _widths(df: pl.DataFrame, cols: Sequence[Col]) -> list[float]:
 # <sheetData> that openpyxl wrote (header row only) for that sheet. Text is always an inline
 # string (t="inlineStr"): SpreadsheetML has no way to read an inline string as a formula.
 EPOCH = date(1899, 12, 30)  # Excel's 1900 date system serial 0 (valid from 1 March 1900)
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 5_000
 
 
 def _text_fixes(name: str) -> list[tuple[pl.Expr, pl.Expr]]:
@@ -399,11 +401,27 @@ def _rows_xml(sheet: _Sheet) -> Iterable[bytes]:
         yield buf.getvalue()
 
 
+def _ahead(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """`chunks`, each made on a second thread while the caller compresses the one before (polars
+    and zlib both release the GIL, so the two overlap). An error in `chunks` is raised here."""
+    it = iter(chunks)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, it, None)
+        while (data := ahead.result()) is not None:
+            ahead = pool.submit(next, it, None)
+            yield data
+
+
 def _splice(raw: bytes, path: Path, sheets: Sequence[_Sheet]) -> None:
-    """Copy the openpyxl package `raw` to `path`, filling each data sheet's rows in."""
+    """Copy the openpyxl package `raw` to `path`, filling each data sheet's rows in.
+
+    The rows of all the sheets, in the package's order, are one stream of chunks made ahead
+    (`_ahead`); an empty chunk ends a sheet."""
     by_member = {s.ws.path.lstrip("/"): s for s in sheets}
     with zipfile.ZipFile(io.BytesIO(raw)) as src, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        order = [by_member[i.filename] for i in src.infolist() if i.filename in by_member]
+        rows = _ahead(chain.from_iterable(chain(_rows_xml(sheet), [b""]) for sheet in order))
         for info in src.infolist():
             data = src.read(info.filename)
             sheet = by_member.pop(info.filename, None)
@@ -421,7 +439,7 @@ def _splice(raw: bytes, path: Path, sheets: Sequence[_Sheet]) -> None:
             # Opened by name: the member takes the archive's compression and level.
             with out.open(info.filename, "w", force_zip64=True) as f:
                 f.write(xml[:cut].encode("utf-8"))
-                for data in _rows_xml(sheet):
+                for data in iter(rows.__next__, b""):
                     f.write(data)
                 f.write(xml[cut:].encode("utf-8"))
     if by_member:

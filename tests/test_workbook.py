@@ -323,3 +323,33 @@ def test_sheet_cut_at_excel_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert ws.max_row == 3
     assert ws.auto_filter.ref == "A1:K3"
     assert "Showing 2 of 6 flags" in str(ws["L1"].value)
+
+
+def test_rows_in_small_chunks_same_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            book: Path) -> None:
+    """Rows are made a chunk at a time on a second thread (`_ahead`): with one-row chunks every
+    sheet holds the same rows, in the same order, as with the usual chunks."""
+    import healthcheck.workbook as wbmod
+
+    monkeypatch.setattr(wbmod, "CHUNK_ROWS", 1)
+    path = tmp_path / "small.xlsx"
+    write_workbook(path, children=children_frame(), flags=flags_frame(), kpis=kpis_frame(),
+                   disagreements=dis_frame(), as_of=AS_OF)
+    small, usual = openpyxl.load_workbook(path), openpyxl.load_workbook(book)
+    for name in SHEETS:
+        assert rows(small[name]) == rows(usual[name]), name
+    assert small["Data quality"].max_row == 7
+
+
+def test_error_while_making_rows_is_raised(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import healthcheck.workbook as wbmod
+
+    def broken(sheet: object) -> object:
+        yield b"<row/>"
+        raise ValueError("rendering failed")
+
+    monkeypatch.setattr(wbmod, "_rows_xml", broken)
+    with pytest.raises(ValueError, match="rendering failed"):
+        write_workbook(tmp_path / "x.xlsx", children=children_frame(), flags=flags_frame(),
+                       kpis=kpis_frame(), disagreements=dis_frame(), as_of=AS_OF)
