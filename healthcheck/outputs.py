@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -23,9 +24,15 @@ def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]]) -> l
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = Path(tempfile.mkdtemp(prefix=".healthcheck-", dir=out))
     try:
-        for name, write in writers.items():
-            write(tmp / name)
-            os.chmod(tmp / name, 0o600)
+        # The last writer (write_result's workbook, the slowest) runs on a second thread while
+        # the others run here: they spend their time in polars and zlib, which release the GIL.
+        items = list(writers.items())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            slow = [pool.submit(_write, tmp, name, write) for name, write in items[-1:]]
+            for name, write in items[:-1]:
+                _write(tmp, name, write)
+            for done in slow:
+                done.result()
         written = []
         for name in writers:
             os.replace(tmp / name, out / name)
@@ -33,6 +40,11 @@ def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]]) -> l
         return written
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write(folder: Path, name: str, write: Callable[[Path], None]) -> None:
+    write(folder / name)
+    os.chmod(folder / name, 0o600)
 
 
 def write_csv(frame: pl.DataFrame) -> Callable[[Path], None]:
