@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,8 @@ def _positions(values: pl.Series, keys: pl.Series) -> pl.Series:
 
 def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFrame], pl.DataFrame],
               *, each: bool = False) -> pl.DataFrame:
-    """Type each distinct raw value once (`typer` adds columns `__*`) and map them back.
+    """Type each distinct raw value once (`typer` adds columns `__*`) and map them back: the
+    typed columns, one row per row of `frame`.
 
     Dates, NHS numbers and codes repeat a lot (a few thousand distinct dates and a few dozen
     event types in a million events), so typing the distinct values is far cheaper than typing
@@ -101,9 +103,8 @@ def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFram
             distinct = typer(values)
             typed_rows = [distinct.drop("value")[_positions(frame[c], distinct["value"])]
                           .rechunk() for c in cols]
-        for c, typed in zip(cols, typed_rows, strict=True):
-            frame = frame.hstack(typed.rename(lambda n, c=c: f"__{c}{n[2:]}"))  # type: ignore[misc]
-        return frame
+        return pl.concat([typed.rename(lambda n, c=c: f"__{c}{n[2:]}")  # type: ignore[misc]
+                          for c, typed in zip(cols, typed_rows, strict=True)], how="horizontal")
     distinct = typer(frame.select(cols).unique())
     if len(cols) == 1:
         at = _positions(frame[cols[0]], distinct[cols[0]])
@@ -112,7 +113,7 @@ def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFram
             distinct.select(cols).with_columns(_i=pl.int_range(distinct.height,
                                                                dtype=pl.UInt32)),
             on=cols, how="left", nulls_equal=True, maintain_order="left")["_i"]
-    return frame.hstack(distinct.drop(cols)[at].rechunk())
+    return distinct.drop(cols)[at].rechunk()
 
 
 DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
@@ -158,16 +159,21 @@ CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}
 def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type one text table and return (typed table, its cell-level flags)."""
     spec = EXTRACTS[kind][rt.name]
-    wide = rt.frame
+    jobs: list[Callable[[], pl.DataFrame]] = []
     dates = [c for c, dtype in spec.items() if dtype == pl.Date]
     if dates:  # -> __{col} and __{col}_state
-        wide = _by_value(wide, dates, _typed_dates, each=True)
+        jobs.append(partial(_by_value, rt.frame, dates, _typed_dates, each=True))
     if "nhs_number" in spec:
-        wide = _by_value(wide, ["nhs_number"], _typed_nhs, each=True)
+        jobs.append(partial(_by_value, rt.frame, ["nhs_number"], _typed_nhs, each=True))
     # detail is read with event_type, so the two are typed together
     codes = [c for c in spec if c in CODE_COLUMNS]
     if codes:
-        wide = _by_value(wide, codes, _typed_codes)
+        jobs.append(partial(_by_value, rt.frame, codes, _typed_codes))
+    # The jobs are independent and spend their time in polars, which releases the GIL: they
+    # run on threads, so that both cores stay busy (one hash table at a time is one core).
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+        parts = list(pool.map(lambda job: job(), jobs))
+    wide = rt.frame.hstack([col for part in parts for col in part.get_columns()])
     done = {c for c in spec if spec[c] == pl.Date or c == "nhs_number" or c in CODE_COLUMNS}
     wide_df = wide.with_columns(nz.clean_text(c, nbsp=nz.has_nbsp(wide[c])).alias(f"__{c}")
                                 for c in spec if c not in done)
