@@ -71,6 +71,7 @@ def link_events(events: pl.DataFrame, patients: pl.DataFrame,
     linked = pl.concat([by_nhs.select(cols), by_trust.select(cols)])
     if link is not None:
         linked = linked.join(link.lazy().select("pid", "child_id"), on="pid", how="left")
-    linked = linked.sort(pl.all(), nulls_last=True)  # a fixed order for an event's links
+    # a fixed order for an event's links (the join keeps the right side's order within a key)
+    linked = linked.sort("pid", *(["child_id"] if link is not None else []), nulls_last=True)
     return events.lazy().join(linked, on=["nhs_number", "trust_id"], how="left",
                               nulls_equal=True, maintain_order="left_right").collect(engine=ENGINE)
