@@ -42,9 +42,10 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
     def prep(df: pl.DataFrame) -> pl.LazyFrame:
         return df.lazy().select(COLUMNS).filter(
             pl.col("child_id").is_in(matched.implode()) & pl.col("event_type").is_in(TYPES)
-            & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of)).unique()
+            & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of))
 
-    h, c = prep(health), prep(case)
+    # A case event is one row; a health event has a row per link: once per child.
+    h, c = prep(health).unique(["row", "child_id"]), prep(case)
     h_recent = h.filter(pl.col("event_date") >= start)
     c_recent = c.filter(pl.col("event_date") >= start)
     hp = _nearest(h_recent, c, policy.event_match_days)
