@@ -12,9 +12,12 @@ import importlib.util
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import holidays
 import polars as pl
+
+if TYPE_CHECKING:
+    import holidays
 
 FIRST_YEAR, LAST_YEAR = 1995, 2050  # every clock start of a child in care today
 
@@ -22,6 +25,8 @@ FIRST_YEAR, LAST_YEAR = 1995, 2050  # every clock start of a child in care today
 @lru_cache(maxsize=8)
 def bank_holidays(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> tuple[date, ...]:
     """Bank holidays in England for the years first..last, from the `holidays` package."""
+    import holidays  # about 40 ms: loaded when first needed (pipeline's warm-up thread)
+
     years = range(first, last + 1)
     try:
         cal = _united_kingdom()(subdiv="ENG", years=years)
@@ -35,6 +40,8 @@ def _united_kingdom() -> type[holidays.HolidayBase]:
     door, `country_holidays`, imports its `countries` package, which imports all 250 countries:
     about 70 ms of every run, a tenth of a 2,000-child reconcile. tests/test_calendar.py checks
     that both give the same days."""
+    import holidays
+
     path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
     spec = importlib.util.spec_from_file_location("_healthcheck_holidays_uk", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]

@@ -147,3 +147,15 @@ def test_a_failing_head_start_prints_no_traceback(extracts: tuple[Path, Path], t
     r = reconcile(*extracts, tmp_path / "out")
     assert r.exit_code == 0, r.output
     assert "Traceback" not in r.output and "Traceback" not in capfd.readouterr().err
+
+
+def test_start_up_leaves_slow_imports_to_the_warm_up_thread() -> None:
+    """The holidays package and openpyxl (about 0.2 s together) are loaded on the warm-up thread
+    while polars reads the extracts (pipeline._warm_up), not while the command starts."""
+    import subprocess
+    import sys
+
+    code = ("import sys, healthcheck.cli, healthcheck.pipeline; "
+            "loaded = {'holidays', 'openpyxl'} & set(sys.modules); assert not loaded, loaded")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
