@@ -20,6 +20,7 @@ MEASURES = (
 def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl.DataFrame:
     """One row per child: child_id and a column per measure, the child's numerator (Float64: 1/0,
     or working days for the mean) where the child is in the measure's denominator, else null.
+    `status` has one row per child_id (as evaluate gives it).
     """
     in_p = pl.col("clock_start").is_between(period_start, period_end)
     ns, ihs, rs = pl.col("notification_status"), pl.col("iha_status"), pl.col("rha_status")
@@ -61,7 +62,8 @@ def kpis(members: pl.DataFrame, source: str, period_start: date, period_end: dat
 
 def differences(health: pl.DataFrame, case: pl.DataFrame) -> dict[str, list[str]]:
     """Per measure, the children counted differently by the two sources (sorted child_ids): in
-    one denominator and not the other, or with another numerator."""
+    one denominator and not the other, or with another numerator. Each side has one row per
+    child_id (`membership`)."""
     both = health.join(case, on="child_id", how="full", coalesce=True, suffix="_case")
     found = both.select(pl.col("child_id").filter(pl.col(m).ne_missing(pl.col(f"{m}_case")))
                         .unique().sort().implode().alias(m) for m in MEASURES)

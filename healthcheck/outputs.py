@@ -19,7 +19,11 @@ from healthcheck.reconcile import Result
 
 
 def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
-    """Call each writer on a temporary path, then move all files into `out` together."""
+    """Call each writer on a temporary path, then move all files into `out` together.
+
+    The last writer runs on a second thread while the others run in turn on this one, so the
+    writers must be independent of each other. An error in any of them is raised once the
+    last has finished (the first error, if both sides fail); nothing is moved into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = Path(tempfile.mkdtemp(prefix=".healthcheck-", dir=out))

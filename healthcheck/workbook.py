@@ -26,8 +26,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -401,7 +402,7 @@ def _rows_xml(sheet: _Sheet) -> Iterable[bytes]:
         yield buf.getvalue()
 
 
-def _ahead(chunks: Iterable[bytes]) -> Iterator[bytes]:
+def _ahead(chunks: Iterable[bytes]) -> Generator[bytes, None, None]:
     """`chunks`, each made on a second thread while the caller compresses the one before (polars
     and zlib both release the GIL, so the two overlap). An error in `chunks` is raised here."""
     it = iter(chunks)
@@ -422,26 +423,27 @@ def _splice(raw: bytes, path: Path, sheets: Sequence[_Sheet]) -> None:
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         order = [by_member[i.filename] for i in src.infolist() if i.filename in by_member]
         rows = _ahead(chain.from_iterable(chain(_rows_xml(sheet), [b""]) for sheet in order))
-        for info in src.infolist():
-            data = src.read(info.filename)
-            sheet = by_member.pop(info.filename, None)
-            if sheet is None:
-                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-                continue
-            xml = data.decode("utf-8")
-            cut = xml.find("</sheetData>")
-            views = xml.find("<sheetViews")
-            if cut < 0 or views < 0:
-                raise RuntimeError(f"workbook: no <sheetData> in {info.filename}")
-            # write-only sheets have no <dimension>; readers use it to size the sheet.
-            xml = f'{xml[:views]}<dimension ref="{sheet.ws.auto_filter.ref}"/>{xml[views:]}'
-            cut = xml.find("</sheetData>")
-            # Opened by name: the member takes the archive's compression and level.
-            with out.open(info.filename, "w", force_zip64=True) as f:
-                f.write(xml[:cut].encode("utf-8"))
-                for data in iter(rows.__next__, b""):
-                    f.write(data)
-                f.write(xml[cut:].encode("utf-8"))
+        with closing(rows):  # on an error here, the rendering thread stops at once
+            for info in src.infolist():
+                data = src.read(info.filename)
+                sheet = by_member.pop(info.filename, None)
+                if sheet is None:
+                    out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                    continue
+                xml = data.decode("utf-8")
+                cut = xml.find("</sheetData>")
+                views = xml.find("<sheetViews")
+                if cut < 0 or views < 0:
+                    raise RuntimeError(f"workbook: no <sheetData> in {info.filename}")
+                # write-only sheets have no <dimension>; readers use it to size the sheet.
+                xml = f'{xml[:views]}<dimension ref="{sheet.ws.auto_filter.ref}"/>{xml[views:]}'
+                cut = xml.find("</sheetData>")
+                # Opened by name: the member takes the archive's compression and level.
+                with out.open(info.filename, "w", force_zip64=True) as f:
+                    f.write(xml[:cut].encode("utf-8"))
+                    for data in iter(rows.__next__, b""):
+                        f.write(data)
+                    f.write(xml[cut:].encode("utf-8"))
     if by_member:
         raise RuntimeError(f"workbook: sheets not found in the package: {sorted(by_member)}")
 

@@ -353,3 +353,34 @@ def test_error_while_making_rows_is_raised(tmp_path: Path,
     with pytest.raises(ValueError, match="rendering failed"):
         write_workbook(tmp_path / "x.xlsx", children=children_frame(), flags=flags_frame(),
                        kpis=kpis_frame(), disagreements=dis_frame(), as_of=AS_OF)
+
+
+def test_failed_write_stops_the_rendering_thread(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails (a full disk) raises, and the thread making rows ahead ends with it,
+    not when the garbage collector next runs."""
+    import gc
+    import sys
+    import threading
+
+    import healthcheck.workbook as wbmod
+
+    real = zipfile._ZipWriteFile.write  # type: ignore[attr-defined]
+
+    def full(self: object, data: bytes) -> int:  # fails when the rows are written
+        if sys._getframe(1).f_code.co_name == "_splice" and data.startswith(b"<row"):
+            raise OSError("No space left on device")
+        return real(self, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(wbmod, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", full)  # type: ignore[attr-defined]
+    before = set(threading.enumerate())
+    gc.disable()  # the thread must end without the collector's help
+    try:
+        with pytest.raises(OSError, match="No space") as caught:
+            write_workbook(tmp_path / "x.xlsx", children=children_frame(), flags=flags_frame(),
+                           kpis=kpis_frame(), disagreements=dis_frame(), as_of=AS_OF)
+        # while the error (and so its traceback) is still held, as the CLI's edge holds it
+        assert caught.value and set(threading.enumerate()) - before == set()
+    finally:
+        gc.enable()
