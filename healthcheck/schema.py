@@ -93,9 +93,6 @@ def table_schema(table: str) -> dict[str, pl.DataType | type[pl.DataType]]:
     raise KeyError(table)
 
 
-def empty_flags() -> pl.DataFrame:
-    return pl.DataFrame(schema=FLAG_SCHEMA)
-
 # Lazy queries run on polars' in-memory engine: on these frames (a few million rows at most) it
 # is about twice as fast as the streaming engine, polars 2's default (measured by make bench).
 ENGINE: Final = "in-memory"

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from healthcheck.flags import concat_flags
 from healthcheck.ingest import Extract, ingest
 from healthcheck.policy import Policy
 from healthcheck.reconcile import reconcile
-from healthcheck.schema import EXTRACTS, empty_flags, table_schema
+from healthcheck.schema import EXTRACTS, table_schema
 from tests.helpers import write_extract
 from tests.reference import CHILDREN_COLUMNS, add_months, add_working_days, reference
 
@@ -70,7 +71,7 @@ def typed_extract(kind: str, tables: dict[str, list[dict]]) -> Extract:
         frames[name] = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows],
                                     schema=schema, orient="row")
     files = {name: f"{kind}/{name}.csv" for name in frames}
-    return Extract(kind, Path(kind), frames, files, {}, empty_flags())
+    return Extract(kind, Path(kind), frames, files, {}, concat_flags([]))
 
 
 def compare_extracts(c, h, *, as_of, cutover=None, policy=None, period_start=None,
