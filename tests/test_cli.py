@@ -159,3 +159,29 @@ def test_start_up_leaves_slow_imports_to_the_warm_up_thread() -> None:
             "loaded = {'holidays', 'openpyxl'} & set(sys.modules); assert not loaded, loaded")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["--version"], 0),
+                                            (["ingest", "case", "/no/such/extract",
+                                             "--out", "/no/such/out"], 1)])
+def test_main_tunes_the_collector_and_keeps_the_exit_code(
+        argv: list[str], code: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script exits as its command does; it runs the cyclic collector less often
+    and freezes every object out of it before Python's shutdown (see cli.main)."""
+    import gc
+    import sys
+
+    from healthcheck.cli import main
+
+    threshold = gc.get_threshold()
+    monkeypatch.setattr(sys, "argv", ["healthcheck", *argv])
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert (exited.value.code or 0) == code
+        assert gc.get_threshold()[0] == 10_000
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
