@@ -40,13 +40,15 @@ def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
     policy = load_policy(policy_file)
     warm = threading.Thread(target=_warm_up, args=(workbook,), daemon=True)
     warm.start()
-    with step("Reading the two extracts"), ThreadPoolExecutor(max_workers=1) as other:
-        # The health extract is read on a second thread: polars releases the GIL, so one
-        # extract's Python steps fill the other's gaps. An error in either is raised here.
-        h_future = other.submit(ingest, health, "health", mapping_health)
-        c = ingest(case, "case", mapping_case)
-        h = h_future.result()
-    warm.join()
+    try:
+        with step("Reading the two extracts"), ThreadPoolExecutor(max_workers=1) as other:
+            # The health extract is read on a second thread: polars releases the GIL, so one
+            # extract's Python steps fill the other's gaps. An error in either is raised here.
+            h_future = other.submit(ingest, health, "health", mapping_health)
+            c = ingest(case, "case", mapping_case)
+            h = h_future.result()
+    finally:
+        warm.join()  # also when reading fails: no thread outlives the run
     with step("Reconciling"):
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
                            period_end=period_end, cutover=cutover, policy=policy)

@@ -161,27 +161,50 @@ def test_start_up_leaves_slow_imports_to_the_warm_up_thread() -> None:
     assert r.returncode == 0, r.stderr
 
 
-@pytest.mark.parametrize(("argv", "code"), [(["--version"], 0),
-                                            (["ingest", "case", "/no/such/extract",
-                                             "--out", "/no/such/out"], 1)])
-def test_main_tunes_the_collector_and_keeps_the_exit_code(
-        argv: list[str], code: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The console script exits as its command does; it runs the cyclic collector less often
-    and freezes every object out of it before Python's shutdown (see cli.main)."""
+@pytest.mark.parametrize("outcome", [0, 1, RuntimeError("a crash")])
+def test_main_tunes_the_collector_and_keeps_the_outcome(
+        outcome: int | Exception, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script runs the command with the cyclic collector tuned for one short run
+    and freezes every object out of it before Python's shutdown, whatever the command's end
+    (see cli.main); the exit code or the error passes through."""
     import gc
-    import sys
 
-    from healthcheck.cli import main
+    from healthcheck import cli
+
+    seen: list[int] = []
+
+    def command() -> None:
+        seen.append(gc.get_threshold()[0])
+        if isinstance(outcome, Exception):
+            raise outcome
+        raise SystemExit(outcome)
 
     threshold = gc.get_threshold()
-    monkeypatch.setattr(sys, "argv", ["healthcheck", *argv])
+    monkeypatch.setattr(cli, "app", command)
     gc.unfreeze()
     try:
-        with pytest.raises(SystemExit) as exited:
-            main()
-        assert (exited.value.code or 0) == code
-        assert gc.get_threshold()[0] == 10_000
+        with pytest.raises(SystemExit if isinstance(outcome, int) else RuntimeError) as ended:
+            cli.main()
+        assert seen == [10_000]  # set before the command ran
         assert gc.get_freeze_count() > 0
+        if isinstance(outcome, int):
+            assert ended.value.code == outcome
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_a_failed_read_leaves_no_thread_running(tmp_path: Path) -> None:
+    """The warm-up thread is joined when reading fails too, before the error reaches the CLI's
+    edge (and before main() freezes the collector)."""
+    import threading
+    from datetime import date
+
+    from healthcheck.errors import InputError
+    from healthcheck.pipeline import run_reconcile
+
+    before = set(threading.enumerate())
+    with pytest.raises(InputError):
+        run_reconcile(tmp_path / "no-case", tmp_path / "no-health", tmp_path / "out",
+                      as_of=date(2026, 3, 31))
+    assert set(threading.enumerate()) <= before
