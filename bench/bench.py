@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -105,14 +106,7 @@ def stages(case: Path, health: Path, out: Path, times: int) -> list[tuple[str, f
            str(out), "--as-of", AS_OF]
     runs = []
     for _ in range(max(1, times)):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True)
-        err = proc.stderr.read() if proc.stderr else ""
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        if os.waitstatus_to_exitcode(status) not in (0, 3):
-            raise SystemExit(f"reconcile profile failed:\n{err[-2000:]}")
+        wall, usage, err = process(cmd)
         steps = [(str(label), float(w), float(c))
                  for label, w, c in json.loads(err.strip().splitlines()[-1])]
         runs.append((steps, wall, usage.ru_utime + usage.ru_stime))
@@ -125,17 +119,25 @@ def stages(case: Path, health: Path, out: Path, times: int) -> list[tuple[str, f
     return found
 
 
-def run(cmd: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of one process."""
+def process(cmd: list[str]) -> tuple[float, resource.struct_rusage, str]:
+    """(wall seconds, resource usage, stderr) of one process, which must exit 0 (or 3: flags
+    found); otherwise the bench stops with its error."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read() if proc.stderr else ""  # read to the end: a full pipe would block
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, code
+        shown = " ".join(c if len(c) < 200 else "<script>" for c in cmd)
+        raise SystemExit(f"{shown} failed ({code}):\n{err[-2000:]}")
+    return wall, usage, err
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one process."""
+    wall, usage, _ = process(cmd)
+    return wall, usage.ru_maxrss / 1024
 
 
 def repeated(cmd: list[str], times: int) -> tuple[float, float]:
@@ -212,7 +214,7 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         for fmt in args.formats.split(","):
             case, health, rows = extracts(n, fmt)
-            read_s, read_rss, _ = run([sys.executable, "-c", READ_ONLY, str(case), str(health)])
+            read_s, read_rss = run([sys.executable, "-c", READ_ONLY, str(case), str(health)])
             out = CACHE / f"out-{n}-{fmt}"
             steps = {
                 "polars read (baseline)": None,
@@ -235,7 +237,7 @@ def main() -> None:
                     wall, rss = repeated(cmd, args.repeat)
                     seen[(n, fmt)] = (wall, rss, read_s)
                 else:
-                    wall, rss, _ = run(cmd)
+                    wall, rss = run(cmd)
                 part = "case" if "case" in label else "health" if "health" in label else "all"
                 rate = f"{rows[part] / wall:,.0f}"
                 line = (f"| {n:,} | {fmt} | {label} | {wall:.2f} | {rss:,.0f} | "
@@ -255,7 +257,7 @@ def main() -> None:
                 profile += found
     if not args.no_doubling and (85000, "csv") in seen:
         # Half and full size run in turns, so that a slow spell of the machine falls on both.
-        runs: dict[int, list[tuple[float, float, int]]] = {42500: [], 85000: []}
+        runs: dict[int, list[tuple[float, float]]] = {42500: [], 85000: []}
         rows_of = {}
         for _ in range(max(1, args.repeat)):
             for size in runs:
