@@ -441,8 +441,8 @@ def _splice(raw: bytes, path: Path, sheets: Sequence[_Sheet]) -> None:
                 # Opened by name: the member takes the archive's compression and level.
                 with out.open(info.filename, "w", force_zip64=True) as f:
                     f.write(xml[:cut].encode("utf-8"))
-                    for data in iter(rows.__next__, b""):
-                        f.write(data)
+                    for chunk in iter(rows.__next__, b""):  # this sheet's rows
+                        f.write(chunk)
                     f.write(xml[cut:].encode("utf-8"))
     if by_member:
         raise RuntimeError(f"workbook: sheets not found in the package: {sorted(by_member)}")
