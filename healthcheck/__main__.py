@@ -1,0 +1,5 @@
+"""`python -m healthcheck` runs the command line."""
+
+from healthcheck.cli import main
+
+main()
