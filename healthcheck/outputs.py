@@ -10,7 +10,6 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -74,7 +73,6 @@ def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Pa
         def wb(p: Path) -> None:
             write_workbook(p, children=result.children, flags=result.flags, kpis=result.kpis,
                            disagreements=result.disagreements,
-                           as_of=date.fromisoformat(result.summary["as_of"]),
-                           horizon_days=result.summary["policy"]["horizon_days"])
+                           as_of=result.as_of, horizon_days=result.policy.horizon_days)
         writers["worklist.xlsx"] = wb
     return write_atomically(out, writers)

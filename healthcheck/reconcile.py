@@ -38,6 +38,10 @@ class Result:
     flags: pl.DataFrame
     kpis: pl.DataFrame
     disagreements: pl.DataFrame
+    as_of: date
+    period_start: date
+    period_end: date
+    policy: Policy
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,7 +97,8 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     out_children = _children_table(kids, h_status, link, patients)
     summary = _summary(case, health, out_children, flags, kpi, policy, as_of, period_start,
                        period_end, cutover, differences(h_members, c_members))
-    return Result(out_children, flags, kpi, disagreements, summary)
+    return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
+                  policy, summary)
 
 
 def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.LazyFrame:
