@@ -4,9 +4,12 @@ Everything is seeded (same seed, same arguments -> the same csv bytes and the sa
 vectorised with numpy and polars: values are generated and formatted column-wise, never in a
 Python loop per row. The only per-row iteration is openpyxl writing xlsx cells.
 
-The parts, in the order they run: `histories` (the children and their care, the truth) with
+The parts, in the order they run: `histories` (the children and their care: the truth) with
 `events` (their health events, and the case system's copy), `tables` (the extract's tables, with
-`dirt` applied), `write` (csv or xlsx, and the manifest). `vocabulary` holds the word lists.
+`dirt` applied), `write` (csv or xlsx, and the manifest). Beneath them: `vocabulary` (the word
+lists), `draws` (seeded random draws), `days` (dates as day numbers, on the product's calendar),
+`cells` (output tables and columns). A new kind of event is one function in `events`; a new
+output layout is one module like `tables` that builds `cells.Table`s from the same world.
 
 `manifest.json` records what the generator put in, never what the product should make of it:
 the cells it dirtied, by the flag code each produces (`EXACT_CODES` and DATE_IN_FUTURE: one

@@ -1,8 +1,9 @@
-"""Output columns: the text of every cell, and for xlsx the cells written as native values
-(real dates, numeric NHS numbers), with the small series helpers the tables are built from."""
+"""Output tables and columns: the text of every cell, and for xlsx the cells written as native
+values (real dates, numeric NHS numbers), with the small series helpers they are built from."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,23 @@ class Col:
         native = self.native.gather(idx) if self.native is not None else None
         mask = self.native_mask[order] if self.native_mask is not None else None
         return Col(self.text.gather(idx), native, mask)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of an extract: its cells, and how it is spelt and written."""
+
+    name: str  # the csv file's stem
+    sheet: str  # the xlsx sheet's name
+    headers: tuple[str, ...]
+    cols: list[Col]
+    encoding: str = "utf-8"  # as csv
+    eol: str = "\n"
+    blank_rows: int = 0  # empty rows after the data, as csv
+
+    @property
+    def height(self) -> int:
+        return self.cols[0].text.len()
 
 
 def gather(values: pl.Series, key: Arr) -> pl.Series:

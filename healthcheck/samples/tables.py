@@ -7,14 +7,12 @@ builds its own `Table`s from the same `World`; `write` writes any of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import polars as pl
 
 from healthcheck.samples import dirt
 from healthcheck.samples import vocabulary as v
-from healthcheck.samples.cells import Col, blank_where, text, vocab
+from healthcheck.samples.cells import Col, Table, blank_where, text, vocab
 from healthcheck.samples.days import NAT
 from healthcheck.samples.draws import Arr, pick, uniform_int
 from healthcheck.samples.histories import World
@@ -34,18 +32,6 @@ SHEETS = {"children": "Children", "episodes": "Episodes", "health_events": "Heal
 CASE, HEALTH = ("children", "episodes", "health_events"), ("patients", "events")
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str  # the csv file's stem
-    sheet: str  # the xlsx sheet's name
-    headers: tuple[str, ...]
-    cols: list[Col]
-
-    @property
-    def height(self) -> int:
-        return self.cols[0].text.len()
-
-
 class Builder:
     """Builds the tables in a fixed order (the draws are seeded) and counts the defects it
     injects, by the flag code each produces and by table."""
@@ -63,7 +49,8 @@ class Builder:
         self._case_events()
         self._patients()
         self._health_events()
-        return {name: Table(name, SHEETS[name], HEADERS[name], cols)
+        return {name: Table(name, SHEETS[name], HEADERS[name], cols, *dirt.CSV_STYLE[name],
+                            dirt.BLANK_TRAILING.get(name, 0))
                 for name, cols in self.cols.items()}
 
     def count(self, code: str, table: str, k: int) -> None:

@@ -12,8 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.samples.dirt import BLANK_TRAILING, CSV_STYLE
-from healthcheck.samples.tables import Table
+from healthcheck.samples.cells import Table
 
 
 def write_csv(folder: Path, tables: list[Table]) -> dict[str, str]:
@@ -22,11 +21,10 @@ def write_csv(folder: Path, tables: list[Table]) -> dict[str, str]:
     encodings = {}
     for t in tables:
         df = pl.DataFrame({h: c.text for h, c in zip(t.headers, t.cols, strict=True)})
-        encoding, eol = CSV_STYLE[t.name]
-        body = df.write_csv(line_terminator=eol)
-        body += ("," * (len(t.headers) - 1) + eol) * BLANK_TRAILING.get(t.name, 0)
-        (folder / f"{t.name}.csv").write_bytes(body.encode(encoding))
-        encodings[t.name] = encoding
+        body = df.write_csv(line_terminator=t.eol)
+        body += ("," * (len(t.headers) - 1) + t.eol) * t.blank_rows
+        (folder / f"{t.name}.csv").write_bytes(body.encode(t.encoding))
+        encodings[t.name] = t.encoding
     return encodings
 
 
@@ -58,7 +56,7 @@ def write_extract(out: Path, stem: str, fmt: str, tables: list[Table]) -> dict[s
         write_xlsx(out / f"{stem}.xlsx", tables)
         return {"file": f"{stem}.xlsx", "encodings": {}, "blank_rows": {}}
     encodings = write_csv(out / stem, tables)
-    blank = {t.name: BLANK_TRAILING[t.name] for t in tables if t.name in BLANK_TRAILING}
+    blank = {t.name: t.blank_rows for t in tables if t.blank_rows}
     return {"file": f"{stem}/", "encodings": encodings, "blank_rows": blank}
 
 
