@@ -49,8 +49,9 @@ def _united_kingdom() -> type[holidays.HolidayBase]:
     return module.UnitedKingdom  # type: ignore[no-any-return]
 
 
-def add_working_days(start: pl.Expr, n: int) -> pl.Expr:
-    """The nth working day after `start` (day 0); a non-working start rolls forward first."""
+def add_working_days(start: pl.Expr, n: int | pl.Expr) -> pl.Expr:
+    """The nth working day after `start` (day 0); a non-working start rolls forward first.
+    `n` may be a column (one count per row)."""
     return start.dt.add_business_days(n, holidays=list(bank_holidays()), roll="forward")
 
 

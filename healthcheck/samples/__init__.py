@@ -1,0 +1,85 @@
+"""Synthetic case-system and health-trust extracts with realistic defects (`healthcheck samples`).
+
+Everything is seeded (same seed, same arguments -> the same csv bytes and the same manifest) and
+vectorised with numpy and polars: values are generated and formatted column-wise, never in a
+Python loop per row. The only per-row iteration is openpyxl writing xlsx cells.
+
+The parts, in the order they run: `histories` (the children and their care: the truth) with
+`events` (their health events, and the case system's copy), `tables` (the extract's tables, with
+`dirt` applied), `write` (csv or xlsx, and the manifest). Beneath them: `vocabulary` (the word
+lists), `draws` (seeded random draws), `days` (dates as day numbers, on the product's calendar),
+`cells` (output tables and columns). A new kind of event is one function in `events`; a new
+output layout is one module like `tables` that builds `cells.Table`s from the same world.
+
+`manifest.json` records what the generator put in, never what the product should make of it:
+the cells it dirtied, by the flag code each produces (`EXACT_CODES` and DATE_IN_FUTURE: one
+flag per cell), and under `planted` the record-level situations it created (legacy duplicates,
+children missing from one system, assessments one system lacks ...).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from healthcheck.samples.histories import World
+from healthcheck.samples.tables import CASE, HEALTH, Builder
+from healthcheck.samples.write import write_extract, write_manifest
+
+__all__ = ["EXACT_CODES", "write_samples"]
+
+EXACT_CODES = (
+    "DATE_UNPARSEABLE", "DATE_PLACEHOLDER", "NHS_NUMBER_INVALID", "LEGAL_STATUS_UNKNOWN",
+    "EPISODE_END_BEFORE_START",
+)
+
+
+def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date | None = None,
+                  case_format: str = "xlsx", health_format: str = "csv",
+                  cutover: date | None = None, defects: bool = True) -> dict:
+    """Write a synthetic case extract and health extract with realistic defects into `out`.
+
+    `defects=False` leaves out every defect that fails `healthcheck validate` (unreadable and
+    placeholder dates, invalid NHS numbers, unknown legal statuses, episodes ending before they
+    start, future dates, legacy duplicates); the two systems still disagree as real ones do.
+
+    Returns the manifest (also written to `out/manifest.json`).
+    """
+    if case_format not in ("xlsx", "csv") or health_format not in ("xlsx", "csv"):
+        raise ValueError("formats must be 'xlsx' or 'csv'")
+    if not 1 <= children <= 500_000:
+        raise ValueError("children must be between 1 and 500,000")
+    as_of = as_of or date.today()
+    cutover = cutover or date(as_of.year - 2, 10, 31)
+    out = Path(out)
+    world = World(children, seed, as_of, cutover, defects)
+    builder = Builder(world, case_format == "xlsx", health_format == "xlsx")
+    tables = builder.build()
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = {stem: write_extract(out, stem, fmt, [tables[t] for t in names])
+               for stem, fmt, names in (("case", case_format, CASE),
+                                        ("health", health_format, HEALTH))}
+    by_table = {code: dict(sorted(v.items())) for code, v in sorted(builder.injected.items())}
+    injected = dict.fromkeys(EXACT_CODES, 0) | {c: sum(v.values()) for c, v in by_table.items()}
+    manifest: dict[str, Any] = {
+        "generator": "healthcheck.samples",
+        "seed": seed,
+        "children": children,
+        "defects": defects,
+        "as_of": as_of.isoformat(),
+        "cutover": cutover.isoformat(),
+        "case_format": case_format,
+        "health_format": health_format,
+        "files": {stem: w["file"] for stem, w in written.items()},
+        "rows": {name: t.height for name, t in tables.items()},
+        "blank_trailing_rows": written["case"]["blank_rows"] | written["health"]["blank_rows"],
+        "csv_encodings": written["case"]["encodings"] | written["health"]["encodings"],
+        "injected": dict(sorted(injected.items())),
+        "exact": list(EXACT_CODES),
+        "injected_by_table": by_table,
+        "planted": world.planted(),
+    }
+    write_manifest(out, manifest)
+    return manifest
