@@ -8,7 +8,8 @@ The statuses are the rules' (docs/rules.md §R1-R4); the sheets:
 - Due soon: children in care with an RHA or dental check `due_soon` (§R3, §R4), or an IHA still
   `due` within the horizon (`iha_due_soon`, §R2); soonest first.
 - Not known to health: children in care with no health record (`case_only`, docs/rules.md
-  "Matching"), or whose health team was not notified (`missing`, §R1); earliest clock first.
+  "Matching"), and children whose health team was not notified (`missing`, §R1), in care or
+  not; earliest clock start first.
 - Disagreements: the event disagreements behind EVENT_MISSING_IN_CASE, EVENT_MISSING_IN_HEALTH
   and DATE_MISMATCH, with both dates; by child, check and date.
 - Data quality: every other flag (docs/rules.md "Workbook, Data quality sheet"): errors, then
@@ -141,8 +142,8 @@ def due_soon(children: pl.DataFrame, as_of: date, horizon_days: int) -> pl.DataF
 
 
 def not_known(children: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Children in care the health team does not know of, or was not told of in time, with
-    why; earliest clock start first."""
+    """Children in care the health team has no record of, and children it was not told of in
+    time (in care or not), with why; earliest clock start first."""
     case_only = ((pl.col("match_status") == "case_only") & IN_CARE).fill_null(False)
     missing = (pl.col("notification_status") == "missing").fill_null(False)
     reason = pl.concat_str(
@@ -284,6 +285,7 @@ def figures(kpis: pl.DataFrame, england: dict[str, float]) -> pl.DataFrame:
 
 def period(kpis: pl.DataFrame) -> tuple[date | None, date | None]:
     """The figures' period (from the first KPI row; none without figures)."""
+    kpis = conform(kpis, KPI_SCHEMA, "kpis")
     if kpis.height == 0:
         return None, None
     start, end = kpis.select("period_start", "period_end").row(0)
