@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from healthcheck.policy import Policy
+from healthcheck.rules.iha import iha_due_soon
 from tests.helpers import one_child
 
 FRI_19_DEC = date(2025, 12, 19)
@@ -266,3 +268,27 @@ def test_iha_after_leaving_and_after_due_is_late(tmp_path: Path) -> None:
     r = iha(tmp_path, episodes=eps, events=[("iha", date(2026, 2, 2), None)])
     assert r["iha_date"] == date(2026, 2, 2)
     assert r["iha_status"] == "late"
+
+
+@pytest.mark.parametrize(("status", "due", "horizon", "soon"), [
+    # As-of Tue 31 Mar 2026 (a month end); + 28 calendar days = Tue 28 Apr (Easter's bank
+    # holidays, Fri 3 and Mon 6 Apr, do not move it: the horizon is in calendar days).
+    pytest.param("due", date(2026, 3, 31), 28, True, id="due-on-as-of"),
+    pytest.param("due", date(2026, 4, 28), 28, True, id="last-day-of-horizon"),
+    pytest.param("due", date(2026, 4, 29), 28, False, id="day-after-horizon"),
+    pytest.param("due", date(2026, 3, 31), 0, True, id="horizon-0-today"),
+    pytest.param("due", date(2026, 4, 1), 0, False, id="horizon-0-tomorrow"),
+    pytest.param("overdue", date(2026, 3, 30), 28, False, id="overdue-is-not-due-soon"),
+    pytest.param("on_time", date(2026, 4, 7), 28, False, id="done"),
+    pytest.param("declined", date(2026, 4, 7), 28, False, id="declined"),
+])
+def test_iha_due_soon(status: str, due: date, horizon: int, soon: bool) -> None:
+    df = pl.DataFrame({"iha_status": [status], "iha_due": [due]})
+    assert df.select(iha_due_soon(date(2026, 3, 31), horizon)).item() is soon
+
+
+def test_iha_due_soon_without_clock_is_not_due_soon() -> None:
+    df = pl.DataFrame({"iha_status": ["not_required", None], "iha_due": [None, None]},
+                      schema={"iha_status": pl.String, "iha_due": pl.Date})
+    got = df.filter(iha_due_soon(date(2026, 3, 31), 28))
+    assert got.height == 0

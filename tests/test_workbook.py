@@ -1,4 +1,5 @@
-"""The named nurse's workbook (SPEC §4 worklist.xlsx)."""
+"""The named nurse's workbook, worklist.xlsx, read back with openpyxl: what the nurse sees.
+Who is on each sheet is tested without Excel in test_worklist.py."""
 
 from __future__ import annotations
 
@@ -325,62 +326,26 @@ def test_sheet_cut_at_excel_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "Showing 2 of 6 flags" in str(ws["L1"].value)
 
 
-def test_rows_in_small_chunks_same_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            book: Path) -> None:
-    """Rows are made a chunk at a time on a second thread (`_ahead`): with one-row chunks every
-    sheet holds the same rows, in the same order, as with the usual chunks."""
-    import healthcheck.workbook as wbmod
-
-    monkeypatch.setattr(wbmod, "CHUNK_ROWS", 1)
-    path = tmp_path / "small.xlsx"
-    write_workbook(path, children=children_frame(), flags=flags_frame(), kpis=kpis_frame(),
+def test_tab_cr_and_links_in_text_stay_plain_text(tmp_path: Path) -> None:
+    """Text starting with a tab or carriage return is quote-prefixed too; a web address in
+    the data is text, not a link."""
+    odd = ["\t=1+1", "\r@SUM(A1)", "http://example.org/x", "=1+1\n"]
+    flags = flags_frame().head(len(odd)).with_columns(pl.Series("message", odd))
+    path = tmp_path / "odd.xlsx"
+    write_workbook(path, children=children_frame(), flags=flags, kpis=kpis_frame(),
                    disagreements=dis_frame(), as_of=AS_OF)
-    small, usual = openpyxl.load_workbook(path), openpyxl.load_workbook(book)
-    for name in SHEETS:
-        assert rows(small[name]) == rows(usual[name]), name
-    assert small["Data quality"].max_row == 7
+    ws = openpyxl.load_workbook(path)["Data quality"]
+    col = header_index(ws)["Message"] + 1
+    cells = {c.value: c for c in ws.iter_cols(min_col=col, max_col=col, min_row=2).__next__()}
+    # A carriage return is stored as SpreadsheetML's escape _x000D_ (Excel reads it back as
+    # one; openpyxl does not).
+    assert set(cells) == {v.replace("\r", "_x000D_") for v in odd}
+    for v, c in cells.items():
+        assert c.data_type == "s" and c.hyperlink is None, v
+        assert c.quotePrefix == (not v.startswith("http")), v
 
 
-def test_error_while_making_rows_is_raised(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import healthcheck.workbook as wbmod
-
-    def broken(sheet: object) -> object:
-        yield b"<row/>"
-        raise ValueError("rendering failed")
-
-    monkeypatch.setattr(wbmod, "_rows_xml", broken)
-    with pytest.raises(ValueError, match="rendering failed"):
-        write_workbook(tmp_path / "x.xlsx", children=children_frame(), flags=flags_frame(),
-                       kpis=kpis_frame(), disagreements=dis_frame(), as_of=AS_OF)
-
-
-def test_failed_write_stops_the_rendering_thread(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write that fails (a full disk) raises, and the thread making rows ahead ends with it,
-    not when the garbage collector next runs."""
-    import gc
-    import sys
-    import threading
-
-    import healthcheck.workbook as wbmod
-
-    real = zipfile._ZipWriteFile.write  # type: ignore[attr-defined]
-
-    def full(self: object, data: bytes) -> int:  # fails when the rows are written
-        if sys._getframe(1).f_code.co_name == "_splice" and data.startswith(b"<row"):
-            raise OSError("No space left on device")
-        return real(self, data)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(wbmod, "CHUNK_ROWS", 1)
-    monkeypatch.setattr(zipfile._ZipWriteFile, "write", full)  # type: ignore[attr-defined]
-    before = set(threading.enumerate())
-    gc.disable()  # the thread must end without the collector's help
-    try:
-        with pytest.raises(OSError, match="No space") as caught:
-            write_workbook(tmp_path / "x.xlsx", children=children_frame(), flags=flags_frame(),
-                           kpis=kpis_frame(), disagreements=dis_frame(), as_of=AS_OF)
-        # while the error (and so its traceback) is still held, as the CLI's edge holds it
-        assert caught.value and set(threading.enumerate()) - before == set()
-    finally:
-        gc.enable()
+def test_links_from_summary_to_sheets(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Summary"]
+    links = {c.value: c.hyperlink.location for r in ws.iter_rows() for c in r if c.hyperlink}
+    assert links == {name: f"'{name}'!A1" for name in SHEETS[1:]}

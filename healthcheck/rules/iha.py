@@ -10,7 +10,7 @@ start - 3 months); overdue (due < as-of); due.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -18,6 +18,14 @@ from healthcheck.calendar import add_months, add_working_days
 from healthcheck.policy import Policy
 
 OUTPUT = ("iha_due", "iha_date", "iha_status")
+
+
+def iha_due_soon(as_of: date, horizon_days: int) -> pl.Expr:
+    """An IHA still `due` whose due date is within `horizon_days` of as-of (both days
+    included): the nurse books it now (docs/rules.md §R2). IHA has no `due_soon` status of its
+    own (R3 and R4 have): this is the same horizon applied to `iha_due`. Null stays null."""
+    return (pl.col("iha_status") == "due") & pl.col("iha_due").is_between(
+        as_of, as_of + timedelta(days=horizon_days))
 
 
 def iha_due(clock: pl.Expr, policy: Policy) -> pl.Expr:

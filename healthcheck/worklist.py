@@ -1,0 +1,292 @@
+"""Who goes on each of the named nurse's sheets, and in which order: pure polars, no Excel.
+
+`healthcheck.workbook` renders these frames as `worklist.xlsx`. Each function takes the frames
+reconcile makes (children, flags, disagreements, kpis: `healthcheck.schema`) and returns one.
+The statuses are the rules' (docs/rules.md §R1-R4); the sheets:
+
+- Overdue: children in care with an IHA, RHA or dental check `overdue`; most days overdue first.
+- Due soon: children in care with an RHA or dental check `due_soon` (§R3, §R4), or an IHA still
+  `due` within the horizon (`iha_due_soon`, §R2); soonest first.
+- Not known to health: children in care with no health record (`case_only`, docs/rules.md
+  "Matching"), and children whose health team was not notified (`missing`, §R1), in care or
+  not; earliest clock start first.
+- Disagreements: the event disagreements behind EVENT_MISSING_IN_CASE, EVENT_MISSING_IN_HEALTH
+  and DATE_MISMATCH, with both dates; by child, check and date.
+- Data quality: every other flag (docs/rules.md "Workbook, Data quality sheet"): errors, then
+  warnings, then information, each in flags.csv's order.
+- Summary: the counts of the above (`counts`) and the figures, health and case side by side
+  with England's (`figures`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from healthcheck.flags import DISAGREEMENT_CODES, SEVERITY_ORDER
+from healthcheck.rules.iha import iha_due_soon
+from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
+
+# England figures for 2025 (DfE, Children looked after in England, OC2 measures).
+ENGLAND_2025: dict[str, float] = {
+    "oc2_health_assessment_pct": 90.0,
+    "oc2_teeth_check_pct": 81.0,
+    "development_assessment_pct": 88.0,
+}
+
+CHECK_LABEL = {"iha": "IHA", "rha": "RHA", "dental": "Dental"}
+
+# measure -> (plain-English label, what it counts); the Summary lists them in this order.
+MEASURES: dict[str, tuple[str, str]] = {
+    "notification_on_time_pct": (
+        "Health notified on time (%)",
+        "Children who came into care in the period whose health team was notified within the "
+        "target working days, of those notified or overdue.",
+    ),
+    "iha_on_time_pct": (
+        "Initial health assessments on time (%)",
+        "IHAs done by the due date, of those done or overdue, for children who came into care "
+        "in the period.",
+    ),
+    "rha_in_date_pct": (
+        "Review health assessments in date (%)",
+        "Children in care whose review health assessment is in date or due soon, of those who "
+        "need one (declined excluded).",
+    ),
+    "oc2_health_assessment_pct": (
+        "OC2: health assessment in last 12 months (%)",
+        "Children looked after for 12 months or more with an IHA or RHA in the 12 months to "
+        "the as-of date.",
+    ),
+    "oc2_teeth_check_pct": (
+        "OC2: dental check in last 12 months (%)",
+        "Children looked after for 12 months or more with a dental check in the 12 months to "
+        "the as-of date.",
+    ),
+    "oc2_immunisations_pct": (
+        "OC2: immunisations up to date (%)",
+        "Children looked after for 12 months or more whose immunisations are up to date.",
+    ),
+    "development_assessment_pct": (
+        "OC2: development assessment, under 5s (%)",
+        "Children under 5 looked after for 12 months or more with an up-to-date development "
+        "assessment. Not yet measured locally.",
+    ),
+    "notification_mean_wd": (
+        "Health notified: mean working days",
+        "Mean working days from the clock start to the health team's notification, for "
+        "children who came into care in the period and were notified.",
+    ),
+}
+
+IN_CARE = pl.col("in_care").fill_null(False)
+KNOWN = (pl.col("match_status") == "matched").alias("known")
+# (check, the date it was last done) for each of the three checks
+CHECKS = (("iha", "last_assessment"), ("rha", "last_assessment"), ("dental", "dental_last"))
+
+
+def conform(df: pl.DataFrame, schema: dict[str, Any], name: str) -> pl.DataFrame:
+    """`schema`'s columns with its dtypes. A missing column is a programming error and says
+    so; a column of the wrong type is cast (dates given as ISO text, integers as floats)."""
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        raise ValueError(f"write_workbook: {name} frame lacks column(s) {', '.join(missing)}")
+    exprs = []
+    for col, dtype in schema.items():
+        have, e = df.schema[col], pl.col(col)
+        if have == dtype:
+            pass
+        elif dtype == pl.Date and have == pl.String:
+            e = e.str.to_date("%Y-%m-%d", strict=False)
+        else:
+            e = e.cast(dtype, strict=False)
+        exprs.append(e.alias(col))
+    return df.select(exprs)
+
+
+def _checks(children: pl.DataFrame, when: dict[str, pl.Expr], days: pl.Expr) -> pl.DataFrame:
+    """One row per check (IHA, RHA, dental) where `when[check]` holds for a child in care,
+    with its due date, `days` (an expression of `due`), clock start and when last done."""
+    parts = [
+        children.filter(IN_CARE & when[kind]).select(
+            "child_id", "nhs_number", pl.lit(CHECK_LABEL[kind]).alias("check"),
+            pl.col(f"{kind}_due").alias("due"), pl.lit(0, pl.Int64).alias("days"),
+            "clock_start", pl.col(last).alias("last"), KNOWN,
+        )
+        for kind, last in CHECKS
+    ]
+    return pl.concat(parts).with_columns(days.alias("days"))
+
+
+def overdue(children: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """One row per check overdue for a child in care; `days` overdue, most first."""
+    when = {kind: pl.col(f"{kind}_status") == "overdue" for kind, _ in CHECKS}
+    return (_checks(children, when, (pl.lit(as_of) - pl.col("due")).dt.total_days())
+            .sort(["days", "child_id", "check"], descending=[True, False, False],
+                  nulls_last=True))
+
+
+def due_soon(children: pl.DataFrame, as_of: date, horizon_days: int) -> pl.DataFrame:
+    """One row per check falling due within `horizon_days` for a child in care; `days` left,
+    soonest first. RHA and dental: their rules' `due_soon`; IHA: `iha_due_soon`."""
+    when = {
+        "iha": iha_due_soon(as_of, horizon_days),
+        "rha": pl.col("rha_status") == "due_soon",
+        "dental": pl.col("dental_status") == "due_soon",
+    }
+    return (_checks(children, when, (pl.col("due") - pl.lit(as_of)).dt.total_days())
+            .sort(["due", "child_id", "check"], nulls_last=True))
+
+
+def not_known(children: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Children in care the health team has no record of, and children it was not told of in
+    time (in care or not), with why; earliest clock start first."""
+    case_only = ((pl.col("match_status") == "case_only") & IN_CARE).fill_null(False)
+    missing = (pl.col("notification_status") == "missing").fill_null(False)
+    reason = pl.concat_str(
+        pl.when(case_only).then(pl.lit("No record in the health extract")),
+        pl.when(missing).then(pl.lit("Health team not notified (past the target day)")),
+        separator="; ", ignore_nulls=True,
+    )
+    return (
+        children.filter(case_only | missing)
+        .select(
+            "child_id", "nhs_number", reason.alias("reason"), "in_care", "period_start",
+            "clock_start", (pl.lit(as_of) - pl.col("clock_start")).dt.total_days().alias("days"),
+            "notification_status", KNOWN, "iha_status",
+        )
+        .sort(["clock_start", "child_id"], nulls_last=True)
+    )
+
+
+def disagreement_sheet(dis: pl.DataFrame) -> pl.DataFrame:
+    """The event disagreements with the check's label and `days` = health date - case date."""
+    return dis.with_columns(
+        pl.col("event_type").replace_strict(CHECK_LABEL, default=pl.col("event_type"))
+        .alias("check"),
+        (pl.col("health_date") - pl.col("case_date")).dt.total_days().alias("days"),
+    ).sort(["child_id", "event_type", "health_date", "case_date"], nulls_last=True)
+
+
+def data_quality(flags: pl.DataFrame) -> pl.DataFrame:
+    """Every flag but the disagreements (on their own sheet): errors, warnings, then info."""
+    order = pl.col("severity").replace_strict(SEVERITY_ORDER, default=9, return_dtype=pl.Int8)
+    return (flags.filter(~pl.col("rule").is_in(DISAGREEMENT_CODES))
+            .sort(order, maintain_order=True))
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """The nurse's sheets, in the workbook's order."""
+
+    overdue: pl.DataFrame
+    due_soon: pl.DataFrame
+    not_known: pl.DataFrame
+    disagreements: pl.DataFrame
+    data_quality: pl.DataFrame
+    counts: pl.DataFrame  # the Summary's counts (see `counts`)
+
+
+def worklist(*, children: pl.DataFrame, flags: pl.DataFrame, disagreements: pl.DataFrame,
+             as_of: date, horizon_days: int) -> Worklist:
+    """Every sheet from reconcile's frames (conformed to their schemas first)."""
+    kids = conform(children, CHILDREN_SCHEMA, "children")
+    sheets = dict(
+        overdue=overdue(kids, as_of),
+        due_soon=due_soon(kids, as_of, horizon_days),
+        not_known=not_known(kids, as_of),
+        disagreements=disagreement_sheet(
+            conform(disagreements, DISAGREEMENT_SCHEMA, "disagreements")),
+        data_quality=data_quality(conform(flags, FLAG_SCHEMA, "flags")),
+    )
+    return Worklist(**sheets, counts=counts(kids, horizon_days=horizon_days, **sheets))
+
+
+def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFrame,
+           not_known: pl.DataFrame, disagreements: pl.DataFrame, data_quality: pl.DataFrame,
+           horizon_days: int) -> pl.DataFrame:
+    """The Summary's counts: label, number, tone (`overdue`, `due_soon` or null: the colour)
+    and the sheet that lists them (null: none)."""
+    in_care = children.filter(IN_CARE)
+    over = dict(overdue.group_by("check").len().iter_rows())
+    soon = dict(due_soon.group_by("check").len().iter_rows())
+    sev = dict(data_quality.group_by("severity").len().iter_rows())
+    rows = [
+        ("Children in care", in_care.height, None, None),
+        ("  of whom in care 12 months or more (OC2 cohort)",
+         int(in_care["oc2_cohort"].fill_null(False).sum()), None, None),
+        ("Initial health assessments overdue", over.get("IHA", 0), "overdue", "Overdue"),
+        ("Review health assessments overdue", over.get("RHA", 0), "overdue", "Overdue"),
+        ("Dental checks overdue", over.get("Dental", 0), "overdue", "Overdue"),
+        (f"IHAs due in the next {horizon_days} days", soon.get("IHA", 0), "due_soon",
+         "Due soon"),
+        (f"RHAs due in the next {horizon_days} days", soon.get("RHA", 0), "due_soon",
+         "Due soon"),
+        (f"Dental checks due in the next {horizon_days} days", soon.get("Dental", 0),
+         "due_soon", "Due soon"),
+        ("Not known to health", not_known.height, None, "Not known to health"),
+        ("Where health and case records disagree", disagreements.height, None,
+         "Disagreements"),
+        ("Data-quality flags: errors", sev.get("error", 0), None, "Data quality"),
+        ("Data-quality flags: warnings", sev.get("warning", 0), None, "Data quality"),
+        ("Data-quality flags: for information", sev.get("info", 0), None, "Data quality"),
+    ]
+    return pl.DataFrame(rows, schema={"label": pl.String, "number": pl.Int64,
+                                      "tone": pl.String, "sheet": pl.String}, orient="row")
+
+
+def figures(kpis: pl.DataFrame, england: dict[str, float]) -> pl.DataFrame:
+    """The Summary's figures, one row per measure: label, health, case, difference (health -
+    case, 1 dp), england, health_count, case_count ("n of d", or "n = d" for a mean), what it
+    counts, and `pct` (a percentage: these come first, in MEASURES' order, and are charted)."""
+    kpis = conform(kpis, KPI_SCHEMA, "kpis")
+    measures = pl.concat([kpis.select("measure"),
+                          pl.DataFrame({"measure": list(england)}, schema={"measure": pl.String})]
+                         ).unique(maintain_order=True)
+    known = list(MEASURES)
+    count = (pl.when(pl.col("denominator").is_null()).then(pl.lit(None))
+             .when(~pl.col("measure").str.ends_with("_pct"))
+             .then(pl.format("n = {}", pl.col("denominator")))
+             .otherwise(pl.format("{} of {}", pl.col("numerator").fill_null(0),
+                                  pl.col("denominator"))))
+
+    def side(source: str) -> pl.DataFrame:
+        return (kpis.filter(pl.col("source") == source)
+                .unique("measure", keep="last", maintain_order=True)
+                .select("measure", pl.col("value").alias(source),
+                        count.alias(f"{source}_count")))
+
+    eng = pl.DataFrame({"measure": list(england), "england": list(england.values())},
+                       schema={"measure": pl.String, "england": pl.Float64})
+    return (
+        measures.join(side("health"), on="measure", how="left", maintain_order="left")
+        .join(side("case"), on="measure", how="left", maintain_order="left")
+        .join(eng, on="measure", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("measure").str.ends_with("_pct").alias("pct"),
+            pl.col("measure").replace_strict({m: i for i, m in enumerate(known)},
+                                             default=len(known), return_dtype=pl.Int32)
+            .alias("_order"),
+            pl.col("measure").replace_strict({m: v[0] for m, v in MEASURES.items()},
+                                             default=pl.col("measure")).alias("label"),
+            pl.col("measure").replace_strict({m: v[1] for m, v in MEASURES.items()},
+                                             default=None, return_dtype=pl.String)
+            .alias("what"),
+            (pl.col("health") - pl.col("case")).round(1).alias("difference"),
+        )
+        .sort([pl.col("pct").not_(), "_order"], maintain_order=True)
+        .select("measure", "label", "health", "case", "difference", "england",
+                "health_count", "case_count", "what", "pct")
+    )
+
+
+def period(kpis: pl.DataFrame) -> tuple[date | None, date | None]:
+    """The figures' period (from the first KPI row; none without figures)."""
+    kpis = conform(kpis, KPI_SCHEMA, "kpis")
+    if kpis.height == 0:
+        return None, None
+    start, end = kpis.select("period_start", "period_end").row(0)
+    return start, end

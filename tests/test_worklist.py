@@ -1,0 +1,221 @@
+"""Who goes on each of the nurse's sheets (healthcheck/worklist.py), worked by hand on
+in-memory frames; no Excel.
+
+As-of is Tue 31 Mar 2026, a month end; the 28-day horizon ends Tue 28 Apr 2026 (over Easter:
+Good Friday 3 Apr and Easter Monday 6 Apr do not move it, the horizon is in calendar days).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
+from healthcheck.worklist import (
+    counts,
+    data_quality,
+    disagreement_sheet,
+    due_soon,
+    figures,
+    not_known,
+    overdue,
+    period,
+    worklist,
+)
+
+AS_OF = date(2026, 3, 31)
+
+
+def children(*rows: dict[str, object]) -> pl.DataFrame:
+    base: dict[str, object] = {"match_status": "matched", "in_care": True}
+    return pl.DataFrame([{**dict.fromkeys(CHILDREN_SCHEMA), **base, **r} for r in rows],
+                        schema=CHILDREN_SCHEMA)
+
+
+def flag(rule: str, severity: str, row: int) -> dict[str, object]:
+    return {**dict.fromkeys(FLAG_SCHEMA), "rule": rule, "severity": severity, "row": row}
+
+
+def test_overdue_most_days_first_out_of_care_left_out() -> None:
+    kids = children(
+        # IHA due Mon 2 Mar 2026: 29 days overdue on 31 Mar.
+        {"child_id": "C1", "nhs_number": "9434765919", "iha_status": "overdue",
+         "iha_due": date(2026, 3, 2), "clock_start": date(2026, 1, 30)},
+        # RHA due 30 Mar 2025: a year (365 days) and a day; dental due Fri 30 Jan: 60 days.
+        {"child_id": "C2", "rha_status": "overdue", "rha_due": date(2025, 3, 30),
+         "last_assessment": date(2024, 3, 30), "dental_status": "overdue",
+         "dental_due": date(2026, 1, 30), "dental_last": date(2025, 1, 30),
+         "match_status": "case_only"},
+        # Same 29 days as C1: the child ids break the tie.
+        {"child_id": "C0", "dental_status": "overdue", "dental_due": date(2026, 3, 2)},
+        # Left care, or care status unknown: not the nurse's to chase.
+        {"child_id": "C3", "in_care": False, "iha_status": "overdue",
+         "iha_due": date(2025, 12, 31)},
+        {"child_id": "C4", "in_care": None, "rha_status": "overdue",
+         "rha_due": date(2025, 12, 31)},
+        # Due, not overdue.
+        {"child_id": "C5", "rha_status": "due_soon", "rha_due": date(2026, 4, 1)},
+    )
+    got = overdue(kids, AS_OF)
+    assert got.select("child_id", "check", "days", "known").rows() == [
+        ("C2", "RHA", 366, False), ("C2", "Dental", 60, False), ("C0", "Dental", 29, True),
+        ("C1", "IHA", 29, True)]
+    assert got.columns == ["child_id", "nhs_number", "check", "due", "days", "clock_start",
+                           "last", "known"]
+    assert got.row(0, named=True)["last"] == date(2024, 3, 30)
+    assert got.row(1, named=True)["last"] == date(2025, 1, 30)  # dental: its own last date
+    assert got.row(3, named=True)["nhs_number"] == "9434765919"
+
+
+def test_due_soon_within_horizon_soonest_first() -> None:
+    kids = children(
+        # IHA still due: on the horizon's last day (Tue 28 Apr) is in, the day after is out.
+        {"child_id": "A", "iha_status": "due", "iha_due": date(2026, 4, 28)},
+        {"child_id": "B", "iha_status": "due", "iha_due": date(2026, 4, 29)},
+        # RHA and dental: the rules' own due_soon (the rule applied the horizon).
+        {"child_id": "C", "rha_status": "due_soon", "rha_due": date(2026, 4, 7),
+         "dental_status": "due_soon", "dental_due": date(2026, 3, 31)},
+        {"child_id": "D", "iha_status": "due", "iha_due": date(2026, 4, 7)},
+        # Not in care: left out.
+        {"child_id": "E", "in_care": False, "rha_status": "due_soon",
+         "rha_due": date(2026, 4, 1)},
+    )
+    got = due_soon(kids, AS_OF, 28)
+    assert got.select("child_id", "check", "due", "days").rows() == [
+        ("C", "Dental", date(2026, 3, 31), 0),
+        ("C", "RHA", date(2026, 4, 7), 7),
+        ("D", "IHA", date(2026, 4, 7), 7),
+        ("A", "IHA", date(2026, 4, 28), 28),
+    ]
+    # A horizon of 0 keeps only what falls due today; the rules' due_soon rows stay.
+    assert due_soon(kids, AS_OF, 0)["check"].to_list() == ["Dental", "RHA"]
+
+
+def test_not_known_to_health_and_why() -> None:
+    kids = children(
+        {"child_id": "K1", "match_status": "case_only", "clock_start": date(2026, 3, 27),
+         "notification_status": "missing"},
+        {"child_id": "K2", "match_status": "case_only", "clock_start": date(2025, 8, 31),
+         "notification_status": "on_time"},
+        # Notification missing: listed, in care or not.
+        {"child_id": "K3", "clock_start": date(2025, 2, 28), "notification_status": "missing",
+         "in_care": False},
+        # Case only but out of care: not listed; matched and notified: not listed.
+        {"child_id": "K4", "match_status": "case_only", "in_care": False},
+        {"child_id": "K5", "notification_status": "late"},
+        # A health-only patient: no child id, nothing known about care.
+        {"child_id": None, "match_status": "health_only", "in_care": None},
+    )
+    got = not_known(kids, AS_OF)
+    assert got.select("child_id", "reason", "days", "known").rows() == [
+        ("K3", "Health team not notified (past the target day)", 396, True),
+        ("K2", "No record in the health extract", 212, False),
+        ("K1", "No record in the health extract; Health team not notified (past the target "
+               "day)", 4, False),
+    ]
+
+
+def test_disagreements_labelled_and_ordered() -> None:
+    dis = pl.DataFrame([
+        {"child_id": "B", "event_type": "rha", "health_date": date(2024, 3, 30),
+         "case_date": date(2024, 4, 1), "rule": "DATE_MISMATCH"},
+        {"child_id": "A", "event_type": "dental", "health_date": None,
+         "case_date": date(2025, 2, 28), "rule": "EVENT_MISSING_IN_HEALTH"},
+        {"child_id": "A", "event_type": "immunisation", "health_date": date(2024, 2, 29),
+         "case_date": None, "rule": "EVENT_MISSING_IN_CASE"},
+    ], schema=DISAGREEMENT_SCHEMA)
+    got = disagreement_sheet(dis)
+    assert got.select("child_id", "check", "days").rows() == [
+        ("A", "Dental", None), ("A", "immunisation", None), ("B", "RHA", -2)]
+
+
+def test_data_quality_leaves_out_disagreements_errors_first() -> None:
+    flags = pl.DataFrame([
+        flag("HEALTH_ONLY", "warning", 1), flag("DATE_MISMATCH", "warning", 2),
+        flag("DATE_UNPARSEABLE", "error", 3), flag("MATCHED_ON_DEMOGRAPHICS", "info", 4),
+        flag("NHS_NUMBER_INVALID", "error", 5), flag("EVENT_MISSING_IN_CASE", "warning", 6),
+        flag("CASE_ONLY", "warning", 7),
+    ], schema=FLAG_SCHEMA)
+    got = data_quality(flags)
+    assert got.columns == list(FLAG_SCHEMA)
+    assert got["row"].to_list() == [3, 5, 1, 7, 4]  # in flags.csv's order within a severity
+
+
+def test_worklist_counts() -> None:
+    kids = children(
+        {"child_id": "C1", "iha_status": "overdue", "iha_due": date(2026, 3, 2),
+         "oc2_cohort": False},
+        {"child_id": "C2", "rha_status": "overdue", "rha_due": date(2025, 3, 30),
+         "dental_status": "due_soon", "dental_due": date(2026, 4, 1), "oc2_cohort": True,
+         "match_status": "case_only"},
+        {"child_id": "C3", "in_care": False, "oc2_cohort": True},
+    )
+    flags = pl.DataFrame([flag("DATE_UNPARSEABLE", "error", 1),
+                          flag("DATE_MISMATCH", "error", 2), flag("CASE_ONLY", "warning", 3)],
+                         schema=FLAG_SCHEMA)
+    wl = worklist(children=kids, flags=flags, as_of=AS_OF, horizon_days=14,
+                  disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA))
+    got = {label: (n, tone, sheet) for label, n, tone, sheet in wl.counts.rows()}
+    assert got["Children in care"] == (2, None, None)
+    assert got["  of whom in care 12 months or more (OC2 cohort)"][0] == 1
+    assert got["Initial health assessments overdue"] == (1, "overdue", "Overdue")
+    assert got["Review health assessments overdue"][0] == 1
+    assert got["Dental checks due in the next 14 days"] == (1, "due_soon", "Due soon")
+    assert got["Not known to health"] == (1, None, "Not known to health")
+    assert got["Data-quality flags: errors"][0] == 1  # DATE_MISMATCH is a disagreement
+    assert got["Where health and case records disagree"][0] == 0
+    assert list(got) == wl.counts["label"].to_list() and wl.counts.height == 13
+    assert counts(kids.clear(), overdue=wl.overdue.clear(), due_soon=wl.due_soon.clear(),
+                  not_known=wl.not_known.clear(), disagreements=wl.disagreements,
+                  data_quality=wl.data_quality.clear(), horizon_days=28)["number"].sum() == 0
+
+
+def test_worklist_missing_column_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="children frame lacks column"):
+        worklist(children=children().drop("iha_due"), flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                 disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                 horizon_days=28)
+
+
+def test_worklist_casts_iso_text_dates() -> None:
+    kids = children({"child_id": "C1", "iha_status": "overdue"}).with_columns(
+        pl.lit("2026-03-02").alias("iha_due"))
+    wl = worklist(children=kids, flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                  disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                  horizon_days=28)
+    assert wl.overdue.select("due", "days").row(0) == (date(2026, 3, 2), 29)
+
+
+def kpi(measure: str, source: str, n: int | None, d: int | None,
+        v: float | None) -> dict[str, object]:
+    return {"measure": measure, "source": source, "numerator": n, "denominator": d, "value": v,
+            "period_start": date(2025, 4, 1), "period_end": AS_OF, "as_of": AS_OF}
+
+
+def test_figures_side_by_side_percentages_first() -> None:
+    kpis = pl.DataFrame([
+        kpi("notification_mean_wd", "health", 12, 3, 4.0),
+        kpi("notification_mean_wd", "case", 9, 3, 3.0),
+        kpi("oc2_teeth_check_pct", "health", 7, 10, 70.0),
+        kpi("oc2_teeth_check_pct", "case", 6, 9, 66.7),
+        kpi("iha_on_time_pct", "health", None, 0, None),
+        kpi("iha_on_time_pct", "case", 0, 0, None),
+        kpi("local_pct", "health", 1, 2, 50.0),  # not a known measure: after the known ones
+    ], schema=KPI_SCHEMA)
+    got = figures(kpis, {"oc2_teeth_check_pct": 81.0, "development_assessment_pct": 88.0})
+    assert got.select("measure", "health", "case", "difference", "england", "health_count",
+                      "case_count").rows() == [
+        ("iha_on_time_pct", None, None, None, None, "0 of 0", "0 of 0"),
+        ("oc2_teeth_check_pct", 70.0, 66.7, 3.3, 81.0, "7 of 10", "6 of 9"),
+        ("development_assessment_pct", None, None, None, 88.0, None, None),
+        ("local_pct", 50.0, None, None, None, "1 of 2", None),
+        ("notification_mean_wd", 4.0, 3.0, 1.0, None, "n = 3", "n = 3"),
+    ]
+    assert got["pct"].to_list() == [True, True, True, True, False]
+    assert got["label"][1] == "OC2: dental check in last 12 months (%)"
+    assert got["label"][3] == "local_pct" and got["what"][3] is None
+    assert period(kpis) == (date(2025, 4, 1), AS_OF)
+    assert period(kpis.clear()) == (None, None)
+    assert figures(kpis.clear(), {}).height == 0
