@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthcheck.flags import concat_flags
-from healthcheck.ingest import Extract, ingest
+from healthcheck.ingest import Extract, ingest, typed_cells
 from healthcheck.policy import Policy
 from healthcheck.reconcile import reconcile
 from healthcheck.schema import EXTRACTS, table_schema
@@ -71,7 +71,8 @@ def typed_extract(kind: str, tables: dict[str, list[dict]]) -> Extract:
         frames[name] = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows],
                                     schema=schema, orient="row")
     files = {name: f"{kind}/{name}.csv" for name in frames}
-    return Extract(kind, Path(kind), frames, files, {}, concat_flags([]))
+    cells = {name: typed_cells(frame, kind, name) for name, frame in frames.items()}
+    return Extract(kind, Path(kind), frames, files, {}, concat_flags([]), cells=cells)
 
 
 def compare_extracts(c, h, *, as_of, cutover=None, policy=None, period_start=None,

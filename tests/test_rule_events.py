@@ -32,13 +32,14 @@ def _events() -> pl.DataFrame:
 
 
 def _aggregates(rule: object, events: pl.DataFrame) -> pl.DataFrame:
-    """The rule's aggregates for each of the 300 children (blank for one with no events)."""
+    """The rule's aggregates for each of the 300 children (blank for one with no events; a
+    flag that is blank or false reads the same, as the rules read it)."""
     policy = Policy()
     exprs = (notification.aggregates(policy, AS_OF, NOTIFICATION) if rule is notification
              else rule.aggregates(policy, AS_OF))  # type: ignore[attr-defined]
     kids = pl.DataFrame({"child_id": [f"C{i}" for i in range(300)]})
     return kids.join(events.group_by("child_id").agg(*exprs), on="child_id",
-                     how="left").sort("child_id")
+                     how="left").sort("child_id").with_columns(pl.col(pl.Boolean).fill_null(False))
 
 
 @pytest.mark.parametrize("rule", evaluate.RULES, ids=lambda r: r.__name__.rsplit(".", 1)[-1])
