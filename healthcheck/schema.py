@@ -105,5 +105,6 @@ DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
 NHS_STATES = pl.Enum(["blank", "ok", "invalid"])
 LOST_STATES = ("placeholder", "unparseable", "invalid")
 
-# Kept for normalise.py until it drops its engine argument: polars' default engine is used.
+# Kept for normalise.py until it drops its engine argument: "auto" is the engine set once in
+# healthcheck/__init__.py.
 ENGINE: Final = "auto"

@@ -1,4 +1,4 @@
-"""SPEC §2 calendar: working days and calendar months, every expected value counted by hand.
+"""The calendar (docs/rules.md): working days and calendar months, counted by hand.
 
 Bank holidays in England used below (from gov.uk, counted by hand, not computed):
 2021: Mon 27 + Tue 28 Dec (substitutes: Christmas Sat 25, Boxing Day Sun 26)
@@ -35,7 +35,7 @@ def _add_mo(d: date, n: int) -> date:
 
 
 ADD_WD = [
-    # SPEC's own examples. Fri 19 Dec 2025 = day 0; Mon 22 = 1, Tue 23 = 2, Wed 24 = 3,
+    # The documented examples. Fri 19 Dec 2025 = day 0; Mon 22 = 1, Tue 23 = 2, Wed 24 = 3,
     # Thu 25/Fri 26 bank holidays, Sat 27/Sun 28 weekend, Mon 29 = 4, Tue 30 = 5.
     pytest.param(date(2025, 12, 19), 5, date(2025, 12, 30), id="spec-fri19dec+5"),
     # ... Wed 31 = 6, Thu 1 Jan bank holiday, Fri 2 = 7, Mon 5..Fri 9 = 8..12,
@@ -129,7 +129,7 @@ def test_between_inverts_add(start: date, n: int) -> None:
 
 
 ADD_MONTHS = [
-    # SPEC: 31 Aug + 6 months = 28 Feb, or 29 Feb in a leap year.
+    # docs/rules.md: 31 Aug + 6 months = 28 Feb, or 29 Feb in a leap year.
     pytest.param(date(2025, 8, 31), 6, date(2026, 2, 28), id="31aug+6"),
     pytest.param(date(2023, 8, 31), 6, date(2024, 2, 29), id="31aug+6-leap"),
     # 31 Jan + 1 month: 31 Feb does not exist -> 28 Feb / 29 Feb.

@@ -1,4 +1,4 @@
-"""Each derived flag of SPEC §3 raised once, on the right row, in one small authority."""
+"""Each derived flag raised once, on the right row, in one small authority."""
 
 from __future__ import annotations
 

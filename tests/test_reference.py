@@ -1,4 +1,4 @@
-"""The product against an independent reference implementation of SPEC §2-§4 (tests/reference.py).
+"""The product against an independent reference implementation (tests/reference.py).
 
 (1) hand-built extracts with tricky cases, (2) random small authorities with hypothesis,
 (3) generated sample authorities (when healthcheck/samples.py exists). Every children.csv field,
@@ -178,7 +178,7 @@ def row_of(res, cid="C1") -> dict:
 
 
 def test_worked_example_working_days(tmp_path):
-    """SPEC §2: start Fri 19 Dec 2025 -> +20 WD Wed 21 Jan 2026; +5 Tue 30 Dec 2025."""
+    """Documented example: start Fri 19 Dec 2025 -> +20 WD Wed 21 Jan 2026; +5 Tue 30 Dec 2025."""
     assert add_working_days(date(2025, 12, 19), 20) == date(2026, 1, 21)
     assert add_working_days(date(2025, 12, 19), 5) == date(2025, 12, 30)
     res, ref = run_both(tmp_path, child_case(), child_health(
