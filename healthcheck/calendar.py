@@ -1,4 +1,4 @@
-"""Working days and calendar months (SPEC §2).
+"""Working days and calendar months (docs/rules.md, "Calendar").
 
 Working day [S]: Monday to Friday except bank holidays in England, from the `holidays` package
 (`GB`, subdivision `ENG`). Day 0 is the day the child became looked after; "+N working days" is
@@ -8,16 +8,11 @@ the Nth working day after it. A start on a non-working day counts from the next 
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
 
+import holidays
 import polars as pl
-
-if TYPE_CHECKING:
-    import holidays
 
 FIRST_YEAR, LAST_YEAR = 1995, 2050  # every clock start of a child in care today
 
@@ -25,28 +20,8 @@ FIRST_YEAR, LAST_YEAR = 1995, 2050  # every clock start of a child in care today
 @lru_cache(maxsize=8)
 def bank_holidays(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> tuple[date, ...]:
     """Bank holidays in England for the years first..last, from the `holidays` package."""
-    import holidays  # about 40 ms: loaded when first needed (pipeline's warm-up thread)
-
-    years = range(first, last + 1)
-    try:
-        cal = _united_kingdom()(subdiv="ENG", years=years)
-    except (ImportError, OSError, AttributeError, TypeError):  # the package's layout changed
-        cal = holidays.country_holidays("GB", subdiv="ENG", years=years)
+    cal = holidays.country_holidays("GB", subdiv="ENG", years=range(first, last + 1))
     return tuple(sorted(cal.keys()))
-
-
-def _united_kingdom() -> type[holidays.HolidayBase]:
-    """The `holidays` package's UnitedKingdom class, from its own module. The package's usual
-    door, `country_holidays`, imports its `countries` package, which imports all 250 countries:
-    about 70 ms of every run, a tenth of a 2,000-child reconcile. tests/test_calendar.py checks
-    that both give the same days."""
-    import holidays
-
-    path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
-    spec = importlib.util.spec_from_file_location("_healthcheck_holidays_uk", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.UnitedKingdom  # type: ignore[no-any-return]
 
 
 def add_working_days(start: pl.Expr, n: int | pl.Expr) -> pl.Expr:

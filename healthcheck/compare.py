@@ -1,4 +1,5 @@
-"""Compare the case system's iha/rha/dental events with the health trust's (SPEC §3).
+"""Compare the two systems' health checks (`CHECK_TYPES`: IHA, RHA, dental) (docs/rules.md,
+"Matching" and the codes below).
 
 For matched children, over the 24 months to as-of: each health event is paired with the case
 event of the same type nearest in date within 31 days (and each case event with the nearest
@@ -13,9 +14,19 @@ from datetime import date
 import polars as pl
 
 from healthcheck.calendar import add_months_date
+from healthcheck.flags import DISAGREEMENT_CODES, all_flags, declare, make_flags
 from healthcheck.policy import Policy
+from healthcheck.schema import CHECK_TYPES
 
-TYPES = ("iha", "rha", "dental")
+declare("EVENT_MISSING_IN_CASE", "warning",
+        "Health has this assessment but the case system has none within 31 days: record it in"
+        " the case system.")
+declare("EVENT_MISSING_IN_HEALTH", "warning",
+        "The case system has this assessment but health has none within 31 days: check the "
+        "health record.")
+declare("DATE_MISMATCH", "warning",
+        "The two systems date this assessment differently: confirm the true date and correct "
+        "the other system.")
 COLUMNS = ("child_id", "event_type", "event_date", "row")
 
 
@@ -41,7 +52,7 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
 
     def prep(df: pl.DataFrame) -> pl.LazyFrame:
         return df.lazy().select(COLUMNS).filter(
-            pl.col("child_id").is_in(matched.implode()) & pl.col("event_type").is_in(TYPES)
+            pl.col("child_id").is_in(matched.implode()) & pl.col("event_type").is_in(CHECK_TYPES)
             & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of))
 
     # A case event is one row; a health event has a row per link: once per child.
@@ -62,3 +73,20 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
         rule=pl.lit("EVENT_MISSING_IN_HEALTH"), side=pl.lit("case"))
     return pl.concat([from_health, from_case]).sort(
         "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True)
+
+
+def disagreement_flags(d: pl.DataFrame, health_file: str, case_file: str) -> pl.LazyFrame:
+    """The flags of the disagreements `d` (`compare_events`): on the health event's row, or
+    the case event's for EVENT_MISSING_IN_HEALTH."""
+    parts = []
+    for rule in DISAGREEMENT_CODES:
+        side_health = rule != "EVENT_MISSING_IN_HEALTH"
+        rows = d.lazy().filter(pl.col("rule") == rule)
+        parts.append(make_flags(
+            rows, rule, source="reconcile", file=health_file if side_health else case_file,
+            table="events" if side_health else "health_events", row=pl.col("row"),
+            child_id=pl.col("child_id"), field="event_date",
+            value=pl.format("{} health {} / case {}", pl.col("event_type"),
+                            pl.col("health_date").cast(pl.String).fill_null("none"),
+                            pl.col("case_date").cast(pl.String).fill_null("none"))))
+    return all_flags(parts)

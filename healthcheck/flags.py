@@ -1,17 +1,27 @@
-"""The flag codes (SPEC §3 plus a few local ones) and one way to build flag rows.
+"""The flag codes and one way to build flag rows.
 
-Each code is declared once with its severity and a plain-English message that says what to do.
-`docs/rules.md` has a section per code; a meta-test checks every code has a doc and a test.
+Every code is declared once, beside the logic that raises it, with its severity and a
+plain-English message that says what to do: the cell checks in `cells.py`, the cross-row checks
+in `quality.py`, the event comparison's codes in `compare.py`. `CODES` is the registry of them
+all, filled as those modules are imported (`healthcheck.reconcile` imports every one).
+`docs/rules.md` has a section per code; tests/test_docs.py checks every code has a section of
+the same severity and a test that asserts it (`tests.helpers.assert_flagged`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import polars as pl
 
-from healthcheck.schema import ENGINE, FLAG_COLUMNS, FLAG_SCHEMA
+from healthcheck.schema import FLAG_COLUMNS, FLAG_SCHEMA
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# The event comparison's codes (declared in compare.py): one per disagreement between the two
+# systems, the rows of the workbook's disagreements sheet.
+DISAGREEMENT_CODES = ("EVENT_MISSING_IN_CASE", "DATE_MISMATCH", "EVENT_MISSING_IN_HEALTH")
 
 
 @dataclass(frozen=True)
@@ -19,85 +29,53 @@ class FlagCode:
     code: str
     severity: str  # error | warning | info
     message: str  # plain English: what is wrong and what to do
-    spec: bool = True  # False for local codes that SPEC §3 does not list
+    local: bool = False  # True for the codes this project adds (docs/rules.md "(local)")
 
 
-_CODES = [
-    FlagCode("NHS_NUMBER_MISSING", "warning",
-             "Child in care has no NHS number: ask the health team for it and record it in the "
-             "case system."),
-    FlagCode("NHS_NUMBER_INVALID", "error",
-             "NHS number fails the NHS check-digit test: correct it from the health record."),
-    FlagCode("DUPLICATE_NHS_NUMBER", "error",
-             "The same NHS number is on more than one record: find which record is wrong and "
-             "correct or merge it."),
-    FlagCode("DATE_UNPARSEABLE", "error",
-             "Date cannot be read (use dd/mm/yyyy): correct it in the source system. The row is "
-             "kept with this date blank."),
-    FlagCode("DATE_PLACEHOLDER", "warning",
-             "Date is a system placeholder, not a real date: enter the true date. Treated as "
-             "blank."),
-    FlagCode("DATE_IN_FUTURE", "error",
-             "Date is after the as-of date: correct the date in the source system."),
-    FlagCode("DATE_BEFORE_BIRTH", "error",
-             "Date is before the child's date of birth: correct the date or the date of birth."),
-    FlagCode("EPISODE_END_BEFORE_START", "error",
-             "Episode ends before it starts: correct the episode dates in the case system."),
-    FlagCode("EPISODE_OVERLAP", "error",
-             "Episode overlaps an earlier episode of the same child: correct the episode dates."),
-    FlagCode("LEGAL_STATUS_UNKNOWN", "warning",
-             "Legal status is not an SSDA903 code (C1 C2 D1 E1 J1 J2 J3 L1 L2 L3 V2 V3 V4): "
-             "record the correct code."),
-    FlagCode("LIKELY_DUPLICATE_CHILD", "error",
-             "Two case records look like the same child (same name and date of birth, or both "
-             "match one health patient): check and merge the duplicate left by a migration."),
-    FlagCode("MIGRATION_CUTOVER_START", "warning",
-             "Period of care starts on the migration cutover date: the true start may have been "
-             "lost; check the old system and correct the start date."),
-    FlagCode("MIGRATION_HISTORY_GAP", "warning",
-             "Health history before the cutover is missing from the case system but the health "
-             "extract has it: back-record the assessments in the case system."),
-    FlagCode("CASE_ONLY", "error",
-             "Child in care is not known to the health team: send the health notification and "
-             "share the NHS number."),
-    FlagCode("HEALTH_ONLY", "warning",
-             "Health patient matches no child in the case system: check whether the child is "
-             "looked after and record the LA child id in the health record."),
-    FlagCode("MATCHED_ON_DEMOGRAPHICS", "info",
-             "Matched on date of birth, surname and initial only: record the NHS number in both "
-             "systems."),
-    FlagCode("DOB_MISMATCH", "error",
-             "Dates of birth differ between the case system and the health record: confirm the "
-             "true date of birth and correct the wrong one."),
-    FlagCode("EVENT_MISSING_IN_CASE", "warning",
-             "Health has this assessment but the case system has none within 31 days: record it "
-             "in the case system."),
-    FlagCode("EVENT_MISSING_IN_HEALTH", "warning",
-             "The case system has this assessment but health has none within 31 days: check the "
-             "health record."),
-    FlagCode("DATE_MISMATCH", "warning",
-             "The two systems date this assessment differently: confirm the true date and correct "
-             "the other system."),
-    # Local codes (not in SPEC §3): they keep the promise that nothing is lost.
-    FlagCode("REQUIRED_VALUE_MISSING", "error",
-             "A required value is blank: the row cannot be used until it is filled in.",
-             spec=False),
-    FlagCode("EVENT_TYPE_UNKNOWN", "error",
-             "Event type is not one healthcheck knows: map it in the mapping file or correct it.",
-             spec=False),
-    FlagCode("RECORD_UNLINKED", "error",
-             "Row refers to a child or patient that is not in the extract: correct the id or add "
-             "the missing record.",
-             spec=False),
-    FlagCode("CHILD_ID_REPEATED", "error",
-             "The same child_id is on more than one row of children: only the first row is "
-             "used. Remove or correct the repeated row.",
-             spec=False),
-    FlagCode("VALUE_UNKNOWN", "warning",
-             "Value is not one of the expected codes: correct it. The row is used without it.",
-             spec=False),
-]
-CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}
+CODES: dict[str, FlagCode] = {}
+
+
+def declare(code: str, severity: str, message: str, *, local: bool = False) -> FlagCode:
+    """Register one flag code; a code is declared once."""
+    if code in CODES:
+        raise ValueError(f"flag code {code} is declared twice")
+    if severity not in SEVERITY_ORDER:
+        raise ValueError(f"{code}: severity {severity!r} is not one of {list(SEVERITY_ORDER)}")
+    CODES[code] = FlagCode(code, severity, message, local)
+    return CODES[code]
+
+
+In = TypeVar("In")
+
+
+class Checks(Generic[In]):
+    """An ordered set of flag checks over one kind of input (`In`: a table's cells, the
+    reconciliation's context), each declared with the code it raises:
+
+        @checks("CODE", "error", "What is wrong: what to do.")
+        def code(x: In) -> pl.LazyFrame: ...   # its flag rows (make_flags), as a lazy query
+
+    A check reads typed frames and returns a lazy query: `flags` runs none of them, so polars
+    computes every check at once and nothing is copied per check. An error in a check is
+    raised, never hidden.
+    """
+
+    def __init__(self) -> None:
+        self.checks: list[tuple[FlagCode, Callable[[In], pl.LazyFrame]]] = []
+
+    def __call__(self, code: str, severity: str, message: str, *, local: bool = False
+                 ) -> Callable[[Callable[[In], pl.LazyFrame]], Callable[[In], pl.LazyFrame]]:
+        declared = declare(code, severity, message, local=local)
+
+        def register(check: Callable[[In], pl.LazyFrame]) -> Callable[[In], pl.LazyFrame]:
+            self.checks.append((declared, check))
+            return check
+
+        return register
+
+    def flags(self, x: In) -> pl.LazyFrame:
+        """Every check's flag rows, in the order the checks were declared, as one query."""
+        return all_flags([check(x) for _, check in self.checks])
 
 
 def _lit(v: pl.Expr | str | int | None, dtype: type[pl.DataType]) -> pl.Expr:
@@ -122,7 +100,7 @@ def make_flags(
 ) -> pl.LazyFrame:
     """One flag per row of `frame` (already filtered to the rows to flag), as a lazy query:
     `concat_flags` runs all of a step's queries at once."""
-    spec = CODES[code]
+    declared = CODES[code]
     exprs = {
         "source": _lit(source, pl.String),
         "file": _lit(file, pl.String),
@@ -131,10 +109,10 @@ def make_flags(
         "child_id": _lit(child_id, pl.String),
         "nhs_number": _lit(nhs_number, pl.String),
         "rule": pl.lit(code),
-        "severity": pl.lit(spec.severity),
+        "severity": pl.lit(declared.severity),
         "field": _lit(field, pl.String),
         "value": _lit(value, pl.String),
-        "message": _lit(message if message is not None else spec.message, pl.String),
+        "message": _lit(message if message is not None else declared.message, pl.String),
     }
     return frame.lazy().select(**{k: exprs[k] for k in FLAG_COLUMNS})
 
@@ -153,9 +131,4 @@ def all_flags(parts: Sequence[pl.DataFrame | pl.LazyFrame]) -> pl.LazyFrame:
 
 def concat_flags(parts: Sequence[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
     """All flag rows of `parts`, in order, computed in one go."""
-    return all_flags(parts).collect(engine=ENGINE)
-
-
-# The event comparison's codes (compare.py): one per disagreement between the two systems.
-DISAGREEMENT_CODES = ("EVENT_MISSING_IN_CASE", "DATE_MISMATCH", "EVENT_MISSING_IN_HEALTH")
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+    return all_flags(parts).collect()

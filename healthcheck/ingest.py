@@ -1,40 +1,46 @@
-"""Ingest: text tables -> typed canonical tables + cell-level flags. Nothing is lost.
+"""Ingest: text tables -> typed canonical tables, the state of their cells, and cell flags.
 
-Each input row stays in its table (dates that cannot be read become blank and are flagged);
-each unreadable or placeholder cell gives exactly one flag naming file, table, row and value.
+Nothing is lost. Each input row stays in its table; a date or NHS number that cannot be used
+becomes blank there. What became of each such cell is kept beside the table, in
+`Extract.cells[table]`: one row per row of the table, in the same order (with its `row`), and
+for each date column and `nhs_number` two columns:
+    {col}_state  DATE_STATES (blank ok placeholder unparseable) or NHS_STATES (blank ok invalid)
+    {col}_raw    the raw text, trimmed, of a lost cell (state in LOST_STATES); else null
+Later steps read the states (quality: a blank NHS number is not an invalid one; validate: the
+raw text of lost cells) rather than reading flags back as data. The canonical tables stay as
+docs/rules.md defines them, one typed column each, so every rule reads them unchanged.
+
+The cell checks (`cells.py`) then flag each lost, blank-but-required or unknown cell once,
+naming file, table, row and value.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from healthcheck import normalise as nz
-from healthcheck.flags import concat_flags, make_flags
+from healthcheck.cells import TableCells, cell_check
 from healthcheck.read import Mapping, RawTable, file_hash, read_tables
 from healthcheck.schema import (
-    ENGINE,
-    EVENT_TYPES,
+    DATE_STATES,
     EXTRACTS,
-    LEGAL_STATUSES,
-    REQUIRED,
+    LOST_STATES,
+    NHS_STATES,
     table_schema,
 )
 
 UPPER_CODES = {"legal_status", "rne", "sex", "placement_type", "reason_end"}
-DETAIL_ASSESSMENTS = ("iha", "rha", "dental")
 
 
 @dataclass
 class Extract:
-    """One ingested extract: typed tables, their source files, and the ingest flags."""
+    """One ingested extract: typed tables, the state of their cells, their source files, and
+    the ingest flags."""
 
     kind: str
     path: Path
@@ -44,6 +50,7 @@ class Extract:
     flags: pl.DataFrame
     seconds: float = 0.0
     raw_rows: dict[str, int] = field(default_factory=dict)
+    cells: dict[str, pl.DataFrame] = field(default_factory=dict)  # see the module doc
 
 
 def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extract:
@@ -51,21 +58,39 @@ def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extr
     t0 = time.perf_counter()
     if not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
-    raw = read_tables(Path(path), kind, mapping)
+    ex = ingest_tables(read_tables(Path(path), kind, mapping), kind, Path(path))
+    ex.seconds = time.perf_counter() - t0
+    return ex
+
+
+def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path) -> Extract:
+    """Normalise the text tables of one extract (as `read_tables` gives them)."""
     files = {name: rt.file for name, rt in raw.items()}
-    paths = sorted(f for f in set(files.values()) if Path(f).is_file())
-    # sha256 releases the GIL: the files are hashed on a second thread while polars types them.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digests = pool.map(file_hash, map(Path, paths))
-        tables: dict[str, pl.DataFrame] = {}
-        flags: list[pl.DataFrame] = []
-        for name, rt in raw.items():
-            typed, tflags = normalise_table(rt, kind)
-            tables[name] = typed
-            flags.append(tflags)
-        hashes = dict(zip(paths, digests, strict=True))
-    return Extract(kind, Path(path), tables, files, hashes, concat_flags(flags),
-                   time.perf_counter() - t0, {n: rt.frame.height for n, rt in raw.items()})
+    hashes = {f: file_hash(Path(f)) for f in sorted(set(files.values())) if Path(f).is_file()}
+    tables: dict[str, pl.DataFrame] = {}
+    cells: dict[str, pl.DataFrame] = {}
+    flags: list[pl.DataFrame] = []
+    for name, rt in raw.items():
+        tables[name], cells[name], tflags = normalise_table(rt, kind)
+        flags.append(tflags)
+    return Extract(kind, path, tables, files, hashes, pl.concat(flags),
+                   raw_rows={n: rt.frame.height for n, rt in raw.items()}, cells=cells)
+
+
+def typed_cells(table: pl.DataFrame, kind: str, name: str) -> pl.DataFrame:
+    """The cells of a typed table whose every value was read (each blank or ok): for an Extract
+    built from typed frames rather than text."""
+    spec = EXTRACTS[kind][name]
+    return table.select("row", *[
+        e for c in _stateful(spec) for e in (
+            pl.when(pl.col(c).is_null()).then(pl.lit("blank")).otherwise(pl.lit("ok"))
+            .cast(NHS_STATES if c == "nhs_number" else DATE_STATES).alias(f"{c}_state"),
+            pl.lit(None, pl.String).alias(f"{c}_raw"))])
+
+
+def _stateful(spec: dict) -> list[str]:
+    """The columns with a state: the dates and nhs_number."""
+    return [c for c, dtype in spec.items() if dtype == pl.Date or c == "nhs_number"]
 
 
 def _positions(values: pl.Series, keys: pl.Series) -> pl.Series:
@@ -116,24 +141,28 @@ def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFram
     return distinct.drop(cols)[at].rechunk()
 
 
-DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
-NHS_STATES = pl.Enum(["blank", "ok", "invalid"])
+def _lost_text(state: pl.Expr) -> pl.Expr:
+    """The raw text of `value`, trimmed, where the cell is lost."""
+    return pl.when(state.is_in(LOST_STATES)).then(nz.clean_text("value"))
 
 
 def _typed_dates(frame: pl.DataFrame) -> pl.DataFrame:
-    """`__` (the date of `value`, null unless readable) and `___state` (DATE_STATES)."""
+    """`__` (the date of `value`, null unless readable), `___state` (DATE_STATES) and
+    `___raw` (`_lost_text`)."""
     return nz.parse_dates(frame, "value").select(
         "value", pl.col("__parsed").alias("__"),
-        pl.col("__state").cast(DATE_STATES).alias("___state"))
+        pl.col("__state").cast(DATE_STATES).alias("___state"),
+        _lost_text(pl.col("__state")).alias("___raw"))
 
 
 def _typed_nhs(frame: pl.DataFrame) -> pl.DataFrame:
-    """`__` (the 10 digits of `value`, null unless valid) and `___state` (NHS_STATES)."""
+    """`__` (the 10 digits of `value`, null unless valid), `___state` (NHS_STATES) and
+    `___raw` (`_lost_text`)."""
+    state = (pl.when(nz.clean_text("value").is_null()).then(pl.lit("blank"))
+             .when(pl.col("__valid")).then(pl.lit("ok")).otherwise(pl.lit("invalid")))
     return nz.nhs_numbers(frame, "value").select(
-        "value", pl.col("__nhs").alias("__"),
-        pl.when(nz.clean_text("value").is_null()).then(pl.lit("blank"))
-        .when(pl.col("__valid")).then(pl.lit("ok")).otherwise(pl.lit("invalid"))
-        .cast(NHS_STATES).alias("___state"))
+        "value", pl.col("__nhs").alias("__"), state.cast(NHS_STATES).alias("___state"),
+        _lost_text(state).alias("___raw"))
 
 
 def _typed_codes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -150,37 +179,37 @@ def _typed_codes(frame: pl.DataFrame) -> pl.DataFrame:
     if "detail" in frame.columns:
         out = out.with_columns(_detail(pl.col("__event_type"), pl.col("__detail"))
                                .alias("__detail"))
-    return out.collect(engine=ENGINE)
+    return out.collect()
 
 
 CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}
 
 
-def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Type one text table and return (typed table, its cell-level flags)."""
+def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame,
+                                                     pl.DataFrame]:
+    """Type one text table: (typed table, its cells, its cell flags)."""
     spec = EXTRACTS[kind][rt.name]
-    jobs: list[Callable[[], pl.DataFrame]] = []
+    parts: list[pl.DataFrame] = []
     dates = [c for c, dtype in spec.items() if dtype == pl.Date]
-    if dates:  # -> __{col} and __{col}_state
-        jobs.append(partial(_by_value, rt.frame, dates, _typed_dates, each=True))
+    if dates:  # -> __{col}, __{col}_state and __{col}_raw
+        parts.append(_by_value(rt.frame, dates, _typed_dates, each=True))
     if "nhs_number" in spec:
-        jobs.append(partial(_by_value, rt.frame, ["nhs_number"], _typed_nhs, each=True))
+        parts.append(_by_value(rt.frame, ["nhs_number"], _typed_nhs, each=True))
     # detail is read with event_type, so the two are typed together
     codes = [c for c in spec if c in CODE_COLUMNS]
     if codes:
-        jobs.append(partial(_by_value, rt.frame, codes, _typed_codes))
-    # The jobs are independent and spend their time in polars, which releases the GIL: they
-    # run on threads, so that both cores stay busy (one hash table at a time is one core).
-    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
-        parts = list(pool.map(lambda job: job(), jobs))
+        parts.append(_by_value(rt.frame, codes, _typed_codes))
     wide = rt.frame.hstack([col for part in parts for col in part.get_columns()])
     done = {c for c in spec if spec[c] == pl.Date or c == "nhs_number" or c in CODE_COLUMNS}
-    wide_df = wide.with_columns(nz.clean_text(c, nbsp=nz.has_nbsp(wide[c])).alias(f"__{c}")
-                                for c in spec if c not in done)
-    typed = wide_df.select(
+    wide = wide.with_columns(nz.clean_text(c, nbsp=nz.has_nbsp(wide[c])).alias(f"__{c}")
+                             for c in spec if c not in done)
+    typed = wide.select(
         pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec]
     ).cast(table_schema(rt.name))  # type: ignore[arg-type]
-    return typed, _cell_flags(wide_df, rt, kind, spec)
+    cells = wide.select("row", *[pl.col(f"__{c}{part}").alias(f"{c}{part}")
+                                 for c in _stateful(spec) for part in ("_state", "_raw")])
+    flags = cell_check.flags(TableCells(kind, rt.name, rt.file, spec, wide.lazy())).collect()
+    return typed, cells, flags
 
 
 def _detail(event_type: pl.Expr, detail: pl.Expr) -> pl.Expr:
@@ -194,68 +223,3 @@ def _detail(event_type: pl.Expr, detail: pl.Expr) -> pl.Expr:
     return (pl.when(event_type == "immunisations_up_to_date").then(yn)
             .when(event_type.is_in(["declined", "was_not_brought"])).then(assessment)
             .otherwise(detail))
-
-
-def _cell_flags(w: pl.DataFrame, rt: RawTable, kind: str, spec: dict) -> pl.DataFrame:
-    """The flags about single cells. `w` has the raw columns and the typed `__` ones; a flag's
-    value is the raw text, trimmed, computed only for the rows flagged."""
-    src = "case" if kind == "case" else "health"
-    child = pl.col("__child_id") if "child_id" in spec else None
-    nhs = pl.col("__nhs_number") if "nhs_number" in spec else None
-    common: dict[str, Any] = dict(source=src, file=rt.file, table=rt.name, row=pl.col("row"),
-                  child_id=child, nhs_number=nhs)
-    parts: list[pl.LazyFrame] = []
-    required = set(REQUIRED[rt.name])
-    lw = w.lazy()
-
-    def blank(col: str) -> pl.Expr:
-        if spec[col] == pl.Date or col == "nhs_number":
-            return pl.col(f"__{col}_state") == "blank"
-        return pl.col(f"__{col}").is_null()  # a typed text or code is blank iff its cell is
-
-    for col, dtype in spec.items():
-        raw = nz.clean_text(col)
-        if dtype == pl.Date:
-            st = pl.col(f"__{col}_state")
-            parts.append(make_flags(lw.filter(st == "unparseable"), "DATE_UNPARSEABLE",
-                                    field=col, value=raw, **common))
-            parts.append(make_flags(lw.filter(st == "placeholder"), "DATE_PLACEHOLDER",
-                                    field=col, value=raw, **common))
-        if col == "nhs_number":
-            parts.append(make_flags(lw.filter(pl.col(f"__{col}_state") == "invalid"),
-                                    "NHS_NUMBER_INVALID", field=col, value=raw, **common))
-        if col in required and not (col == "nhs_number" and rt.name == "patients"):
-            parts.append(make_flags(lw.filter(blank(col)), "REQUIRED_VALUE_MISSING",
-                                    field=col, value=None, **common))
-    if rt.name == "events":
-        neither = blank("nhs_number") & blank("trust_id")
-        parts.append(make_flags(lw.filter(neither), "REQUIRED_VALUE_MISSING",
-                                field="nhs_number", value=None,
-                                message="Event has neither an NHS number nor a trust id: it "
-                                        "cannot be linked to a patient. Add one.", **common))
-    if rt.name == "episodes":
-        ls = pl.col("__legal_status")
-        parts.append(make_flags(lw.filter(ls.is_not_null() & ~ls.is_in(LEGAL_STATUSES)),
-                                "LEGAL_STATUS_UNKNOWN", field="legal_status",
-                                value=nz.clean_text("legal_status"), **common))
-        ebs = pl.col("__end_date") < pl.col("__start_date")
-        parts.append(make_flags(lw.filter(ebs), "EPISODE_END_BEFORE_START", field="end_date",
-                                value=nz.clean_text("end_date"), **common))
-    if "event_type" in spec:
-        et = pl.col("__event_type")
-        parts.append(make_flags(lw.filter(et.is_not_null() & ~et.is_in(EVENT_TYPES)),
-                                "EVENT_TYPE_UNKNOWN", field="event_type",
-                                value=nz.clean_text("event_type"), **common))
-        d = pl.col("__detail")
-        bad_yn = (et == "immunisations_up_to_date") & ~d.is_in(["Y", "N"]).fill_null(False)
-        bad_kind = et.is_in(["declined", "was_not_brought"]) & ~d.is_in(
-            DETAIL_ASSESSMENTS).fill_null(False)
-        parts.append(make_flags(lw.filter(bad_yn | bad_kind), "VALUE_UNKNOWN", field="detail",
-                                value=nz.clean_text("detail"),
-                                message=pl.when(et == "immunisations_up_to_date")
-                                .then(pl.lit("Immunisation status must be Y or N: correct it. "
-                                             "The row is not used for the status."))
-                                .otherwise(pl.lit("Declined / was-not-brought detail must be "
-                                                  "iha, rha or dental: correct it.")),
-                                **common))
-    return concat_flags(parts)

@@ -1,4 +1,5 @@
-"""Matching case children to health patients, and health events to patients (SPEC §3).
+"""Matching case children to health patients, and health events to patients (docs/rules.md,
+"Matching").
 
 A case child and a health patient are the same child when their valid NHS numbers are equal;
 else the patient's la_child_id equals the child_id; else exactly one patient has the same DOB,
@@ -9,8 +10,6 @@ A patient's events are linked to it by NHS number or, where that is blank, by tr
 from __future__ import annotations
 
 import polars as pl
-
-from healthcheck.schema import ENGINE
 
 
 def _demo_key(forename: str, surname: str, dob: str) -> list[pl.Expr]:
@@ -46,7 +45,7 @@ def match_children(children: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFra
     by_demo = (rest.with_columns(_demo_key("forename", "surname", "dob")).drop_nulls(keys)
                .join(unique_pats, on=keys)
                .select("child_id", "pid", method=pl.lit("demographics")))
-    return pl.concat([by_nhs, by_la, by_demo]).collect(engine=ENGINE)
+    return pl.concat([by_nhs, by_la, by_demo]).collect()
 
 
 def link_events(events: pl.DataFrame, patients: pl.DataFrame,
@@ -56,7 +55,7 @@ def link_events(events: pl.DataFrame, patients: pl.DataFrame,
     One row per (event, patient, child), in the events' order.
 
     By NHS number where the event and the patient both have one; where either is blank, by
-    trust_id (SPEC §3: "by NHS number or, where that is blank, by trust_id"). Worked out once
+    trust_id ("by NHS number or, where that is blank, by trust_id"). Worked out once
     per distinct (NHS number, trust id) of the events, then joined to the events.
     """
     pats = patients.lazy().select(pl.col("row").alias("pid"), pl.col("nhs_number").alias("_pn"),
@@ -74,4 +73,4 @@ def link_events(events: pl.DataFrame, patients: pl.DataFrame,
     # a fixed order for an event's links (the join keeps the right side's order within a key)
     linked = linked.sort("pid", *(["child_id"] if link is not None else []), nulls_last=True)
     return events.lazy().join(linked, on=["nhs_number", "trust_id"], how="left",
-                              nulls_equal=True, maintain_order="left_right").collect(engine=ENGINE)
+                              nulls_equal=True, maintain_order="left_right").collect()

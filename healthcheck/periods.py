@@ -1,4 +1,4 @@
-"""Periods of care, clock start, in care, OC2 cohort (SPEC §2).
+"""Periods of care, clock start, in care, OC2 cohort (docs/rules.md, "Periods of care").
 
 Period of care: a child's episodes sorted by start; a new period starts at an episode with
 rne = S, or (rne blank) when the episode does not start on the day the previous one ended.

@@ -1,4 +1,5 @@
-"""The policy: the parameters of SPEC §2, with built-in defaults, overridable by a TOML file.
+"""The policy: the parameters of the rules (docs/rules.md), with built-in defaults, overridable
+by a TOML file.
 
 Every value is validated; an unknown key or a bad value is a usage error naming the key.
 The policy used is echoed into summary.json.
@@ -23,8 +24,8 @@ class Policy:
     horizon_days: int = 28  # R3/R4: due_soon horizon
     dental_interval_months: int = 12  # R4: 12 (6 allowed)
     dental_first_due_wd: int = 40  # R4: first dental check after coming into care
-    event_match_days: int = 31  # §3: events of one type paired within 31 days
-    compare_months: int = 24  # §3: events compared over the 24 months to as-of
+    event_match_days: int = 31  # compare: events of one type paired within 31 days
+    compare_months: int = 24  # compare: events compared over the 24 months to as-of
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

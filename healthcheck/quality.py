@@ -1,8 +1,9 @@
-"""Data-quality flags found by looking across rows and systems (SPEC §3).
+"""Data-quality flags found by looking across rows and systems (docs/rules.md, "Flag codes").
 
-Cell-level flags come from `ingest`; these need the as-of date, several tables or the match.
-Each function returns its flag rows as a lazy query (see `flags.make_flags`) and is independent
-of the others; `derived_flags` is them all, as one query.
+Cell-level flags come from the cell checks (`cells.py`); these need the as-of date, several
+tables or the match. Each check is declared with its code, severity and message
+(`flags.Checks`), returns its flag rows as a lazy query and is independent of the others;
+`derived_flags` is them all, as one query.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.flags import all_flags, make_flags, no_flags
+from healthcheck.flags import Checks, make_flags, no_flags
 from healthcheck.ingest import Extract
 from healthcheck.periods import periods
+from healthcheck.schema import CHECK_TYPES
 
 
 @dataclass
@@ -36,6 +38,9 @@ class Context:
         return self.health.files[table]
 
 
+check: Checks[Context] = Checks()
+
+
 def _case(ctx: Context, table: str) -> dict[str, Any]:
     return dict(source="case", file=ctx.cfile(table), table=table, row=pl.col("row"),
                 child_id=pl.col("child_id"))
@@ -51,6 +56,10 @@ def _in_care(ctx: Context) -> pl.LazyFrame:
                                 on="child_id")
 
 
+@check("CHILD_ID_REPEATED", "error",
+       "The same child_id is on more than one row of children: only the first row is used. "
+       "Remove or correct the repeated row.",
+       local=True)
 def child_id_repeated(ctx: Context) -> pl.LazyFrame:
     ch = ctx.case.tables["children"].lazy().filter(pl.col("child_id").is_not_null())
     dup = ch.join(ctx.kids.lazy().select("child_id", keep=pl.col("row")), on="child_id").filter(
@@ -59,6 +68,10 @@ def child_id_repeated(ctx: Context) -> pl.LazyFrame:
                       **_case(ctx, "children"))
 
 
+@check("RECORD_UNLINKED", "error",
+       "Row refers to a child or patient that is not in the extract: correct the id or add "
+       "the missing record.",
+       local=True)
 def record_unlinked(ctx: Context) -> pl.LazyFrame:
     known = ctx.kids.lazy().select("child_id")
     parts = []
@@ -76,15 +89,20 @@ def record_unlinked(ctx: Context) -> pl.LazyFrame:
     return pl.concat(parts)
 
 
+@check("NHS_NUMBER_MISSING", "warning",
+       "Child in care has no NHS number: ask the health team for it and record it in the case"
+       " system.")
 def nhs_number_missing(ctx: Context) -> pl.LazyFrame:
-    invalid_rows = ctx.case.flags.lazy().filter(
-        (pl.col("rule") == "NHS_NUMBER_INVALID") & (pl.col("table") == "children")
-    ).select("row")
-    kids = _in_care(ctx).filter(pl.col("nhs_number").is_null()).join(
-        invalid_rows, on="row", how="anti")
+    """In care with a blank NHS number (an invalid one is flagged NHS_NUMBER_INVALID)."""
+    blank = ctx.case.cells["children"].lazy().filter(
+        pl.col("nhs_number_state") == "blank").select("row")
+    kids = _in_care(ctx).join(blank, on="row", how="semi")
     return make_flags(kids, "NHS_NUMBER_MISSING", field="nhs_number", **_case(ctx, "children"))
 
 
+@check("DUPLICATE_NHS_NUMBER", "error",
+       "The same NHS number is on more than one record: find which record is wrong and "
+       "correct or merge it.")
 def duplicate_nhs_number(ctx: Context) -> pl.LazyFrame:
     ch = ctx.case.tables["children"].lazy().filter(pl.col("nhs_number").is_not_null())
     ch = ch.filter(pl.col("child_id").n_unique().over("nhs_number") > 1)
@@ -102,6 +120,8 @@ def _dates_after(frame: pl.DataFrame, col: str, limit: date | pl.Expr) -> pl.Laz
     return frame.lazy().filter(pl.col(col) > limit)
 
 
+@check("DATE_IN_FUTURE", "error",
+       "Date is after the as-of date: correct the date in the source system.")
 def date_in_future(ctx: Context) -> pl.LazyFrame:
     a = ctx.as_of
     c, h = ctx.case.tables, ctx.health.tables
@@ -118,6 +138,8 @@ def date_in_future(ctx: Context) -> pl.LazyFrame:
     return pl.concat(parts)
 
 
+@check("DATE_BEFORE_BIRTH", "error",
+       "Date is before the child's date of birth: correct the date or the date of birth.")
 def date_before_birth(ctx: Context) -> pl.LazyFrame:
     dob = ctx.kids.lazy().select("child_id", _dob="dob")
     parts = []
@@ -134,6 +156,8 @@ def date_before_birth(ctx: Context) -> pl.LazyFrame:
     return pl.concat(parts)
 
 
+@check("EPISODE_OVERLAP", "error",
+       "Episode overlaps an earlier episode of the same child: correct the episode dates.")
 def episode_overlap(ctx: Context) -> pl.LazyFrame:
     """Two episodes of a child share at least one day (an episode covers start .. end - 1, as
     "in care" does); flagged on the later-starting one. Zero-length episodes overlap nothing."""
@@ -155,6 +179,9 @@ def episode_overlap(ctx: Context) -> pl.LazyFrame:
                       value=pl.col("start_date").cast(pl.String), **_case(ctx, "episodes"))
 
 
+@check("LIKELY_DUPLICATE_CHILD", "error",
+       "Two case records look like the same child (same name and date of birth, or both match"
+       " one health patient): check and merge the duplicate left by a migration.")
 def likely_duplicate_child(ctx: Context) -> pl.LazyFrame:
     """Same DOB, surname and forename on two child_ids, or two child_ids matching one patient."""
     ch = ctx.kids.lazy()
@@ -169,6 +196,9 @@ def likely_duplicate_child(ctx: Context) -> pl.LazyFrame:
                       value=pl.col("child_id"), **_case(ctx, "children"))
 
 
+@check("MIGRATION_CUTOVER_START", "warning",
+       "Period of care starts on the migration cutover date: the true start may have been "
+       "lost; check the old system and correct the start date.")
 def migration_cutover_start(ctx: Context) -> pl.LazyFrame:
     if ctx.cutover is None:
         return no_flags()
@@ -180,10 +210,13 @@ def migration_cutover_start(ctx: Context) -> pl.LazyFrame:
                       **{**_case(ctx, "episodes"), "row": pl.col("first_row")})
 
 
+@check("MIGRATION_HISTORY_GAP", "warning",
+       "Health history before the cutover is missing from the case system but the health "
+       "extract has it: back-record the assessments in the case system.")
 def migration_history_gap(ctx: Context) -> pl.LazyFrame:
     if ctx.cutover is None:
         return no_flags()
-    types = ["iha", "rha", "dental"]
+    types = CHECK_TYPES
     cut = ctx.cutover
     kids = ctx.latest.lazy().filter(pl.col("in_care") & (pl.col("period_start") < cut)).select(
         "child_id")
@@ -198,12 +231,18 @@ def migration_history_gap(ctx: Context) -> pl.LazyFrame:
                       field="event_date", value=None)
 
 
+@check("CASE_ONLY", "error",
+       "Child in care is not known to the health team: send the health notification and share"
+       " the NHS number.")
 def case_only(ctx: Context) -> pl.LazyFrame:
     kids = _in_care(ctx).join(ctx.link.lazy(), on="child_id", how="anti")
     return make_flags(kids, "CASE_ONLY", **{**_case(ctx, "children"), "source": "reconcile"},
                       nhs_number=pl.col("nhs_number"), field="child_id", value=pl.col("child_id"))
 
 
+@check("HEALTH_ONLY", "warning",
+       "Health patient matches no child in the case system: check whether the child is looked"
+       " after and record the LA child id in the health record.")
 def health_only(ctx: Context) -> pl.LazyFrame:
     pats = ctx.health.tables["patients"].lazy().join(ctx.link.lazy().select(row="pid"), on="row",
                                                       how="anti")
@@ -211,6 +250,9 @@ def health_only(ctx: Context) -> pl.LazyFrame:
                       field="nhs_number", value=pl.coalesce("nhs_number", "trust_id"))
 
 
+@check("MATCHED_ON_DEMOGRAPHICS", "info",
+       "Matched on date of birth, surname and initial only: record the NHS number in both "
+       "systems.")
 def matched_on_demographics(ctx: Context) -> pl.LazyFrame:
     kids = ctx.kids.lazy().join(
         ctx.link.lazy().filter(pl.col("method") == "demographics").select("child_id").unique(),
@@ -220,6 +262,9 @@ def matched_on_demographics(ctx: Context) -> pl.LazyFrame:
                       nhs_number=pl.col("nhs_number"), field="nhs_number", value=None)
 
 
+@check("DOB_MISMATCH", "error",
+       "Dates of birth differ between the case system and the health record: confirm the true"
+       " date of birth and correct the wrong one.")
 def dob_mismatch(ctx: Context) -> pl.LazyFrame:
     pdob = ctx.health.tables["patients"].lazy().select(pid="row", patient_dob="dob")
     m = (ctx.kids.lazy().join(ctx.link.lazy().filter(pl.col("method") != "demographics"),
@@ -232,14 +277,6 @@ def dob_mismatch(ctx: Context) -> pl.LazyFrame:
                                       pl.col("patient_dob")))
 
 
-CHECKS = (
-    child_id_repeated, record_unlinked, nhs_number_missing, duplicate_nhs_number,
-    date_in_future, date_before_birth, episode_overlap, likely_duplicate_child,
-    migration_cutover_start, migration_history_gap, case_only, health_only,
-    matched_on_demographics, dob_mismatch,
-)
-
-
 def derived_flags(ctx: Context) -> pl.LazyFrame:
     """Every check's flags, as one lazy query (reconcile computes it with the rules)."""
-    return all_flags([check(ctx) for check in CHECKS])
+    return check.flags(ctx)

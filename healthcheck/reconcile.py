@@ -13,15 +13,9 @@ import polars as pl
 
 from healthcheck import __version__
 from healthcheck.calendar import year_start
-from healthcheck.compare import compare_events
+from healthcheck.compare import compare_events, disagreement_flags
 from healthcheck.errors import UsageError
-from healthcheck.flags import (
-    CODES,
-    DISAGREEMENT_CODES,
-    SEVERITY_ORDER,
-    all_flags,
-    make_flags,
-)
+from healthcheck.flags import CODES, SEVERITY_ORDER, all_flags
 from healthcheck.ingest import Extract
 from healthcheck.kpis import differences, kpis, membership
 from healthcheck.match import link_events, match_children
@@ -29,7 +23,7 @@ from healthcheck.periods import latest_periods
 from healthcheck.policy import Policy
 from healthcheck.quality import Context, derived_flags
 from healthcheck.rules.evaluate import evaluate
-from healthcheck.schema import CHILDREN_COLUMNS, ENGINE, FLAG_COLUMNS
+from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
 
 
 @dataclass
@@ -63,7 +57,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     children = case.tables["children"]
     kids = (children.filter(pl.col("child_id").is_not_null()).sort("row")
             .unique("child_id", keep="first", maintain_order=True))
-    latest = latest_periods(case.tables["episodes"], as_of).collect(engine=ENGINE)
+    latest = latest_periods(case.tables["episodes"], as_of).collect()
     base = kids.select("child_id", "dob").join(latest, on="child_id", how="left")
 
     patients = health.tables["patients"]
@@ -76,7 +70,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     # polars runs them together.
     lbase = base.lazy()
     ctx = Context(case, health, kids, latest, link, hev, as_of, cutover)
-    h_status, c_status, disagreements, derived = pl.collect_all(engine=ENGINE, lazy_frames=[
+    h_status, c_status, disagreements, derived = pl.collect_all([
         evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received"),
         evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent"),
         compare_events(health_events, case_events, link["child_id"].unique(), policy, as_of),
@@ -89,32 +83,18 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
                      kpis(c_members, "case", period_start, period_end, as_of)])
 
     flags = _enrich_flags(all_flags([case.flags, health.flags, derived,
-                                     _disagreement_flags(disagreements, case, health)]),
+                                     disagreement_flags(disagreements, health.files["events"],
+                                                        case.files["health_events"])]),
                           kids, link, hev)
     nhs = kids.select("child_id", "nhs_number")
-    disagreements = disagreements.join(nhs, on="child_id", how="left").with_columns(
+    disagreements = disagreements.join(nhs, on="child_id", how="left",
+                                       maintain_order="left").with_columns(
         message=pl.col("rule").replace_strict({c: CODES[c].message for c in CODES}))
     out_children = _children_table(kids, h_status, link, patients)
     summary = _summary(case, health, out_children, flags, kpi, policy, as_of, period_start,
                        period_end, cutover, differences(h_members, c_members))
     return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
                   policy, summary)
-
-
-def _disagreement_flags(d: pl.DataFrame, case: Extract, health: Extract) -> pl.LazyFrame:
-    parts = []
-    for rule in DISAGREEMENT_CODES:
-        side_health = rule != "EVENT_MISSING_IN_HEALTH"
-        rows = d.lazy().filter(pl.col("rule") == rule)
-        parts.append(make_flags(
-            rows, rule, source="reconcile",
-            file=health.files["events"] if side_health else case.files["health_events"],
-            table="events" if side_health else "health_events", row=pl.col("row"),
-            child_id=pl.col("child_id"), field="event_date",
-            value=pl.format("{} health {} / case {}", pl.col("event_type"),
-                            pl.col("health_date").cast(pl.String).fill_null("none"),
-                            pl.col("case_date").cast(pl.String).fill_null("none"))))
-    return all_flags(parts)
 
 
 def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,
@@ -127,20 +107,20 @@ def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,
                 .join(flagged_events.unique(), on="row", how="semi")
                 .group_by("row").agg(pl.col("child_id").min().alias("_c2")))
     kid_nhs = kids.lazy().select("child_id", _n=pl.col("nhs_number"))
-    f = (flags.join(pat_child, left_on="row", right_on="pid", how="left")
-         .join(ev_child, on="row", how="left")
+    f = (flags.join(pat_child, left_on="row", right_on="pid", how="left", maintain_order="left")
+         .join(ev_child, on="row", how="left", maintain_order="left")
          .with_columns(child_id=pl.coalesce(
              "child_id",
              pl.when(is_h & (pl.col("table") == "patients")).then("_c1"),
              pl.when(is_h & (pl.col("table") == "events")).then("_c2")))
-         .join(kid_nhs, on="child_id", how="left")
+         .join(kid_nhs, on="child_id", how="left", maintain_order="left")
          .with_columns(nhs_number=pl.coalesce("nhs_number", "_n")))
-    # SPEC §3: row is blank for derived flags, those found by reconciling the two systems.
+    # docs/rules.md: row is blank for derived flags, found by reconciling the two systems.
     f = f.with_columns(row=pl.when(pl.col("source") != "reconcile").then(pl.col("row")))
     return f.select(FLAG_COLUMNS).sort(
         pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8),
         "rule", "source", "table", "row", "child_id", "field", nulls_last=True,
-        maintain_order=True).collect(engine=ENGINE)
+        maintain_order=True).collect()
 
 
 def _children_table(kids: pl.DataFrame, status: pl.DataFrame, link: pl.DataFrame,

@@ -1,7 +1,8 @@
-"""Canonical tables (SPEC §1) and output columns (SPEC §3, §4).
+"""Canonical tables and output columns (docs/rules.md).
 
 Every canonical table also carries `row`: the 1-based data row of the source file, so that any
-flag can name where its value came from.
+flag can name where its value came from. Beside each table, ingest keeps the state of each
+date and NHS number cell (`DATE_STATES`, `NHS_STATES`; see `ingest.Extract.cells`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = REQUIRED
 
 EXTRACTS = {"case": CASE_TABLES, "health": HEALTH_TABLES}
 
+# The health assessments (initial and review): the statutory reviews of a child's health, the
+# events the OC2 HEALTH_ASSESSMENT measure counts and R3's "last assessment" reads.
+ASSESSMENT_TYPES = ("iha", "rha")
+# The events compared between the two systems, and whose refusal `declined` / `was_not_brought`
+# names in its detail.
+CHECK_TYPES = (*ASSESSMENT_TYPES, "dental")
 EVENT_TYPES = (
     "notification_sent", "notification_received", "iha_requested", "iha_appointment", "iha",
     "iha_report_sent", "rha", "dental", "immunisation", "immunisations_up_to_date", "declined",
@@ -92,7 +99,12 @@ def table_schema(table: str) -> dict[str, pl.DataType | type[pl.DataType]]:
             return {**tables[table], ROW[0]: ROW[1]}
     raise KeyError(table)
 
+# The state of each date and NHS number cell (`ingest.Extract.cells`): a cell is lost (its
+# value blank in the typed table, its raw text kept and flagged) in the LOST_STATES.
+DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
+NHS_STATES = pl.Enum(["blank", "ok", "invalid"])
+LOST_STATES = ("placeholder", "unparseable", "invalid")
 
-# Lazy queries run on polars' in-memory engine: on these frames (a few million rows at most) it
-# is about twice as fast as the streaming engine, polars 2's default (measured by make bench).
-ENGINE: Final = "in-memory"
+# Kept for normalise.py until it drops its engine argument: "auto" is the engine set once in
+# healthcheck/__init__.py.
+ENGINE: Final = "auto"

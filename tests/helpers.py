@@ -1,4 +1,5 @@
-"""Build small extracts by hand for tests: tables as lists of dicts, written as csv or xlsx."""
+"""Build small extracts by hand for tests: tables as lists of dicts, written as csv or xlsx or
+kept in memory; and `assert_flagged`, the one way a test asserts a flag code is raised."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from healthcheck.ingest import Extract, ingest
+from healthcheck.flags import CODES
+from healthcheck.ingest import Extract, ingest, ingest_tables
 from healthcheck.policy import Policy
+from healthcheck.read import RawTable
 from healthcheck.reconcile import Result, reconcile
 from healthcheck.schema import EXTRACTS
 
@@ -82,3 +85,37 @@ def one_child(tmp: Path, *, start: date, as_of: date, dob: date = date(2015, 6, 
 
 def extract_of(tmp: Path, kind: str, tables: dict, fmt: str = "csv") -> Extract:
     return ingest(write_extract(tmp, kind, tables, fmt), kind)
+
+
+def extract_mem(kind: str, tables: dict[str, list[dict]]) -> Extract:
+    """`ingest` of text tables held in memory (no file): what the files of `write_extract`
+    would give, with each table's file named `{kind}/{table}.csv`."""
+    raw = {}
+    for table, cols in EXTRACTS[kind].items():
+        rows = tables.get(table, [])
+        frame = pl.DataFrame([[_text(r.get(c)) for c in cols] for r in rows],
+                             schema=dict.fromkeys(cols, pl.String), orient="row")
+        frame = frame.select(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("row"),
+                             *cols)
+        raw[table] = RawTable(table, f"{kind}/{table}.csv", frame)
+    return ingest_tables(raw, kind, Path(kind))
+
+
+def run_mem(case: dict, health: dict, as_of: date, **kw: object) -> Result:
+    """`run` without files: both extracts ingested from memory, then reconciled."""
+    return reconcile(extract_mem("case", case), extract_mem("health", health), as_of=as_of,
+                     **kw)  # type: ignore[arg-type]
+
+
+def assert_flagged(flags: pl.DataFrame, code: str, *expected: tuple,
+                   on: tuple[str, ...] = ("table", "row", "field")) -> None:
+    """`code` is raised exactly on the `expected` flags (tuples of the `on` columns, in any
+    order; at least one), each with the code's registered severity and a message.
+    tests/test_docs.py counts a code as tested only where a test calls this with it."""
+    assert expected, f"{code}: say where it is raised"
+    assert code in CODES, f"{code} is not a registered flag code"
+    got = flags.filter(pl.col("rule") == code)
+    assert sorted(got.select(on).rows(), key=str) == sorted(expected, key=str), (
+        f"{code}: raised on {got.select(on).rows()}")
+    assert set(got["severity"]) == {CODES[code].severity}, f"{code}: severity"
+    assert got["message"].null_count() == 0, f"{code}: a flag without a message"

@@ -132,35 +132,6 @@ def test_ingest_command(extracts: tuple[Path, Path], tmp_path: Path) -> None:
     assert (tmp_path / "i" / "flags.csv").exists()
 
 
-@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
-def test_a_failing_head_start_prints_no_traceback(extracts: tuple[Path, Path], tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  capfd: pytest.CaptureFixture[str]) -> None:
-    """The second thread's warm-up (bank holidays, openpyxl) is only a head start: if it fails,
-    the run goes on and no thread traceback reaches the user."""
-    from healthcheck import pipeline
-
-    def boom() -> None:
-        raise RuntimeError("warm-up failed")
-
-    monkeypatch.setattr(pipeline, "bank_holidays", boom)  # the warm-up's name only
-    r = reconcile(*extracts, tmp_path / "out")
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output and "Traceback" not in capfd.readouterr().err
-
-
-def test_start_up_leaves_slow_imports_to_the_warm_up_thread() -> None:
-    """The holidays package and openpyxl (about 0.2 s together) are loaded on the warm-up thread
-    while polars reads the extracts (pipeline._warm_up), not while the command starts."""
-    import subprocess
-    import sys
-
-    code = ("import sys, healthcheck.cli, healthcheck.pipeline; "
-            "loaded = {'holidays', 'openpyxl'} & set(sys.modules); assert not loaded, loaded")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-
-
 @pytest.mark.parametrize("outcome", [0, 1, RuntimeError("a crash")])
 def test_main_tunes_the_collector_and_keeps_the_outcome(
         outcome: int | Exception, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,19 +163,3 @@ def test_main_tunes_the_collector_and_keeps_the_outcome(
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
-
-
-def test_a_failed_read_leaves_no_thread_running(tmp_path: Path) -> None:
-    """The warm-up thread is joined when reading fails too, before the error reaches the CLI's
-    edge (and before main() freezes the collector)."""
-    import threading
-    from datetime import date
-
-    from healthcheck.errors import InputError
-    from healthcheck.pipeline import run_reconcile
-
-    before = set(threading.enumerate())
-    with pytest.raises(InputError):
-        run_reconcile(tmp_path / "no-case", tmp_path / "no-health", tmp_path / "out",
-                      as_of=date(2026, 3, 31))
-    assert set(threading.enumerate()) <= before

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from healthcheck.flags import CODES
+import healthcheck.reconcile  # noqa: F401 - imports every module that declares flag codes
+from healthcheck.flags import CODES, DISAGREEMENT_CODES, Checks, declare
 from healthcheck.schema import FLAG_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,17 +18,30 @@ SPEC_CODES = {
     "MATCHED_ON_DEMOGRAPHICS", "DOB_MISMATCH", "EVENT_MISSING_IN_CASE",
     "EVENT_MISSING_IN_HEALTH", "DATE_MISMATCH",
 }
+LOCAL_CODES = {"REQUIRED_VALUE_MISSING", "EVENT_TYPE_UNKNOWN", "RECORD_UNLINKED",
+               "CHILD_ID_REPEATED", "VALUE_UNKNOWN"}
 
 
-def test_every_spec_code_registered_with_spec_severity() -> None:
-    assert SPEC_CODES <= set(CODES)
-    assert {c for c, f in CODES.items() if f.spec} == SPEC_CODES
+def test_every_code_registered_once_with_a_message() -> None:
+    assert set(CODES) == SPEC_CODES | LOCAL_CODES
+    assert {c for c, f in CODES.items() if f.local} == LOCAL_CODES
+    assert set(DISAGREEMENT_CODES) <= set(CODES)
     for code in CODES.values():
         assert code.severity in ("error", "warning", "info")
         assert len(code.message) > 30 and ":" in code.message  # says what to do
 
 
-def test_every_code_documented() -> None:
+def test_a_code_cannot_be_declared_twice_or_with_an_unknown_severity() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="twice"):
+        declare("CASE_ONLY", "error", "Again: no.")
+    with pytest.raises(ValueError, match="severity"):
+        Checks()("NEW_CODE", "fatal", "Unknown severity: no.")
+    assert "NEW_CODE" not in CODES
+
+
+def test_every_code_documented_with_its_severity() -> None:
     doc = (ROOT / "docs" / "rules.md").read_text()
     headings = set(re.findall(r"^### ([A-Z0-9_]+)$", doc, re.M))
     missing = set(CODES) - headings
@@ -35,13 +49,19 @@ def test_every_code_documented() -> None:
     for code in CODES.values():
         section = doc.split(f"### {code.code}\n", 1)[1].split("\n### ", 1)[0]
         assert section.startswith(code.severity), f"{code.code}: doc severity differs"
+        assert section.startswith(f"{code.severity} (local)") == code.local, (
+            f"{code.code}: docs/rules.md and the code disagree on whether it is local")
 
 
-def test_every_code_has_a_test() -> None:
+def test_every_code_has_a_test_that_asserts_it() -> None:
+    """A code counts as tested only where a test asserts it through tests.helpers
+    `assert_flagged(flags, "CODE", ...)`, which checks the code is raised on the expected rows
+    (a mention of the code's name elsewhere does not count)."""
     texts = "".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py")
                     if p.name != "test_docs.py")
-    untested = [c for c in CODES if f'"{c}"' not in texts]
-    assert not untested, f"no test mentions {untested}"
+    asserted = set(re.findall(r'assert_flagged\(\s*[\w.\[\]"]+,\s*"([A-Z0-9_]+)"', texts))
+    untested = sorted(set(CODES) - asserted)
+    assert not untested, f"no assert_flagged(..., CODE, ...) in tests for {untested}"
 
 
 def test_flag_columns_are_spec() -> None:

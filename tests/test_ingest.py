@@ -1,4 +1,4 @@
-"""Ingest: every dirty form of SPEC §1, nothing lost, one flag per unreadable cell."""
+"""Ingest: every dirty form of input, nothing lost, one flag per unreadable cell."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from healthcheck.errors import InputError
 from healthcheck.ingest import ingest
 from healthcheck.normalise import nhs_digits, nhs_valid, parse_date_values
-from tests.helpers import write_extract
+from tests.helpers import assert_flagged, extract_mem, write_extract
 
 
 def _parse(values: list[str | None]) -> list[date | None]:
@@ -103,6 +103,100 @@ def test_case_extract_typed_and_flagged(tmp_path: Path, fmt: str) -> None:
         ("EPISODE_END_BEFORE_START", "episodes", 2, "end_date", "01/01/2024"),
     ])
     assert set(ex.flags["file"].to_list()) <= set(ex.files.values())
+
+
+ON = ("table", "row", "field", "value")
+
+
+def test_date_unparseable_kept_as_a_blank_date_and_its_text() -> None:
+    ex = extract_mem("case", {"children": [
+        {"child_id": "C1", "dob": "07/03/2015"}, {"child_id": "C2", "dob": " 31/02/2015 "},
+        {"child_id": "C3", "dob": "03/27/2015"}, {"child_id": "C4"}]})
+    assert_flagged(ex.flags, "DATE_UNPARSEABLE", ("children", 2, "dob", "31/02/2015"),
+                   ("children", 3, "dob", "03/27/2015"), on=ON)
+    assert ex.tables["children"]["dob"].to_list() == [date(2015, 3, 7), None, None, None]
+    cells = ex.cells["children"]
+    assert cells["row"].to_list() == [1, 2, 3, 4]
+    assert cells["dob_state"].to_list() == ["ok", "unparseable", "unparseable", "blank"]
+    assert cells["dob_raw"].to_list() == [None, "31/02/2015", "03/27/2015", None]
+
+
+def test_date_placeholder() -> None:
+    ex = extract_mem("case", {"episodes": [
+        {"child_id": "C1", "start_date": "2024-01-05", "end_date": " 1900-01-01",
+         "legal_status": "C2"},
+        {"child_id": "C1", "start_date": "31/12/9999", "legal_status": "C2"}]})
+    assert_flagged(ex.flags, "DATE_PLACEHOLDER", ("episodes", 1, "end_date", "1900-01-01"),
+                   ("episodes", 2, "start_date", "31/12/9999"), on=ON)
+    assert ex.cells["episodes"]["end_date_state"].to_list() == ["placeholder", "blank"]
+    assert ex.tables["episodes"]["end_date"].null_count() == 2
+
+
+def test_nhs_number_invalid() -> None:
+    ex = extract_mem("health", {"patients": [
+        {"nhs_number": "943 476 5919", "dob": "2015-01-01"},
+        {"nhs_number": "943 476 5918", "dob": "2015-01-01"},
+        {"nhs_number": None, "trust_id": "T3", "dob": "2015-01-01"}]})
+    assert_flagged(ex.flags, "NHS_NUMBER_INVALID", ("patients", 2, "nhs_number", "943 476 5918"),
+                   on=ON)
+    assert ex.tables["patients"]["nhs_number"].to_list() == ["9434765919", None, None]
+    assert ex.cells["patients"]["nhs_number_state"].to_list() == ["ok", "invalid", "blank"]
+    assert ex.cells["patients"]["nhs_number_raw"].to_list() == [None, "943 476 5918", None]
+
+
+def test_required_value_missing() -> None:
+    """A blank required cell; a patient may lack an NHS number, an event needs one or a trust
+    id; an unreadable date is not also a missing one."""
+    ex = extract_mem("health", {
+        "patients": [{"trust_id": "T1", "dob": "2015-01-01"}, {"nhs_number": "9434765919"}],
+        "events": [{"trust_id": "T1", "event_type": "iha", "event_date": "2024-01-05"},
+                   {"event_type": "iha", "event_date": "TBC"},
+                   {"nhs_number": "9434765919", "event_type": " "}]})
+    assert_flagged(ex.flags, "REQUIRED_VALUE_MISSING", ("patients", 2, "dob", None),
+                   ("events", 2, "nhs_number", None), ("events", 3, "event_type", None),
+                   ("events", 3, "event_date", None), on=ON)
+
+
+def test_legal_status_unknown() -> None:
+    ex = extract_mem("case", {"episodes": [
+        {"child_id": "C1", "start_date": "2024-01-05", "legal_status": " c2 "},
+        {"child_id": "C1", "start_date": "2024-02-05", "legal_status": " x9 "}]})
+    assert_flagged(ex.flags, "LEGAL_STATUS_UNKNOWN", ("episodes", 2, "legal_status", "x9"),
+                   on=ON)
+    assert ex.tables["episodes"]["legal_status"].to_list() == ["C2", "X9"]
+
+
+def test_episode_end_before_start() -> None:
+    """Ending the day it starts is not before; the day before is (both around 29 Feb)."""
+    ex = extract_mem("case", {"episodes": [
+        {"child_id": "C1", "start_date": "29/02/2024", "end_date": "29/02/2024",
+         "legal_status": "C2"},
+        {"child_id": "C2", "start_date": "29/02/2024", "end_date": "28/02/2024",
+         "legal_status": "C2"}]})
+    assert_flagged(ex.flags, "EPISODE_END_BEFORE_START", ("episodes", 2, "end_date", "28/02/2024"),
+                   on=ON)
+
+
+def test_event_type_unknown() -> None:
+    ex = extract_mem("case", {"health_events": [
+        {"child_id": "C1", "event_type": " Dental ", "event_date": "2024-01-05"},
+        {"child_id": "C1", "event_type": " Haircut ", "event_date": "2024-01-05"}]})
+    assert_flagged(ex.flags, "EVENT_TYPE_UNKNOWN", ("health_events", 2, "event_type", "Haircut"),
+                   on=ON)
+
+
+def test_value_unknown() -> None:
+    ex = extract_mem("case", {"health_events": [
+        {"child_id": "C1", "event_type": "immunisations_up_to_date", "event_date": "2024-01-05",
+         "detail": "Yes"},
+        {"child_id": "C1", "event_type": "immunisations_up_to_date", "event_date": "2024-01-05",
+         "detail": "maybe"},
+        {"child_id": "C1", "event_type": "declined", "event_date": "2024-01-05",
+         "detail": "Dental check"},
+        {"child_id": "C1", "event_type": "was_not_brought", "event_date": "2024-01-05"}]})
+    assert_flagged(ex.flags, "VALUE_UNKNOWN", ("health_events", 2, "detail", "maybe"),
+                   ("health_events", 4, "detail", None), on=ON)
+    assert ex.tables["health_events"]["detail"].to_list() == ["Y", "maybe", "dental", None]
 
 
 def test_excel_native_cells(tmp_path: Path) -> None:

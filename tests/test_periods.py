@@ -1,4 +1,4 @@
-"""SPEC §2 periods of care, clock start, in care, and the OC2 cohort (R6), worked by hand.
+"""Periods of care, clock start, in care and the OC2 cohort (R6), worked by hand.
 
 One child (DOB 1 Jun 2015 unless said), its episodes given explicitly.
 """
@@ -58,14 +58,14 @@ def test_rne_s_contiguous_is_a_new_period(tmp_path: Path) -> None:
 
 
 def test_rne_s_mixed_case_and_spaces(tmp_path: Path) -> None:
-    # SPEC §1: stray whitespace and mixed-case codes are read
+    # Inputs: stray whitespace and mixed-case codes are read
     r = child(tmp_path, [ep(date(2024, 1, 10), date(2024, 6, 30)),
                          ep(date(2024, 6, 30), None, rne=" s ")], date(2025, 3, 1))
     assert r["period_start"] == date(2024, 6, 30)
 
 
 def test_rne_other_code_continues_the_period_even_after_a_gap(tmp_path: Path) -> None:
-    # SPEC: a new period starts at rne = S, or "(when rne is blank)" at a gap. rne = P
+    # a new period starts at rne = S, or "(when rne is blank)" at a gap. rne = P
     # (placement change) is neither -> same period, even with a gap.
     r = child(tmp_path, [ep(date(2024, 1, 10), date(2024, 6, 30)),
                          ep(date(2024, 7, 15), None, rne="P")], date(2025, 3, 1))
@@ -220,12 +220,12 @@ def test_clock_is_the_first_non_short_break_episode(tmp_path: Path) -> None:
 
 AS_OF = date(2025, 3, 31)
 # "12 months before" 31 Mar 2025 is read as the DfE year 1 Apr 2024 .. 31 Mar 2025 -- the same
-# 12 months as SPEC §4's default period "the 12 months ending at as-of" (1 Apr .. 31 Mar). The
+# 12 months as the default period "the 12 months ending at as-of" (1 Apr .. 31 Mar). The
 # DfE's own SSDA903 validator (lac_validator, CONTINUOUSLY_LOOKED_AFTER) treats a child as
 # continuously looked after unless an `rne` S episode starts AFTER the collection start (1 Apr),
 # or a V3/V4 episode ends on or after it (or is open).
-OC2_BOUNDARY = ("SPEC R6 [DfE SSDA903]: 12 months before as-of 31 Mar 2025 = 1 Apr 2024 .. "
-                "31 Mar 2025 (the DfE year, and SPEC §4's '12 months ending at as-of'); "
+OC2_BOUNDARY = ("R6 [DfE SSDA903]: 12 months before as-of 31 Mar 2025 = 1 Apr 2024 .. "
+                "31 Mar 2025 (the DfE year, and the default period's '12 months ending at as-of'); "
                 "code uses as-of - 12 months = 31 Mar 2024 inclusive")
 
 

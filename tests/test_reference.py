@@ -1,4 +1,4 @@
-"""The product against an independent reference implementation of SPEC §2-§4 (tests/reference.py).
+"""The product against an independent reference implementation (tests/reference.py).
 
 (1) hand-built extracts with tricky cases, (2) random small authorities with hypothesis,
 (3) generated sample authorities (when healthcheck/samples.py exists). Every children.csv field,
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthcheck.flags import concat_flags
-from healthcheck.ingest import Extract, ingest
+from healthcheck.ingest import Extract, ingest, typed_cells
 from healthcheck.policy import Policy
 from healthcheck.reconcile import reconcile
 from healthcheck.schema import EXTRACTS, table_schema
@@ -71,7 +71,8 @@ def typed_extract(kind: str, tables: dict[str, list[dict]]) -> Extract:
         frames[name] = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows],
                                     schema=schema, orient="row")
     files = {name: f"{kind}/{name}.csv" for name in frames}
-    return Extract(kind, Path(kind), frames, files, {}, concat_flags([]))
+    cells = {name: typed_cells(frame, kind, name) for name, frame in frames.items()}
+    return Extract(kind, Path(kind), frames, files, {}, concat_flags([]), cells=cells)
 
 
 def compare_extracts(c, h, *, as_of, cutover=None, policy=None, period_start=None,
@@ -177,7 +178,7 @@ def row_of(res, cid="C1") -> dict:
 
 
 def test_worked_example_working_days(tmp_path):
-    """SPEC §2: start Fri 19 Dec 2025 -> +20 WD Wed 21 Jan 2026; +5 Tue 30 Dec 2025."""
+    """Documented example: start Fri 19 Dec 2025 -> +20 WD Wed 21 Jan 2026; +5 Tue 30 Dec 2025."""
     assert add_working_days(date(2025, 12, 19), 20) == date(2026, 1, 21)
     assert add_working_days(date(2025, 12, 19), 5) == date(2025, 12, 30)
     res, ref = run_both(tmp_path, child_case(), child_health(

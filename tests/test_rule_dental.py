@@ -1,4 +1,4 @@
-"""SPEC §2 R4 Dental, worked by hand.
+"""docs/rules.md R4 Dental, worked by hand.
 
 Due = the later of last dental + dental_interval_months (12; 6 allowed) and clock + 40 working
 days; with no dental check at all, the latter. Statuses as R3: declined, overdue (due < as-of),
@@ -16,7 +16,7 @@ from healthcheck.policy import Policy
 from tests.helpers import one_child
 
 FRI_19_DEC = date(2025, 12, 19)
-# Clock Fri 19 Dec 2025 + 40 working days: +20 = Wed 21 Jan 2026 (SPEC), then Thu 22 = 21,
+# Clock Fri 19 Dec 2025 + 40 working days: +20 = Wed 21 Jan 2026, then Thu 22 = 21,
 # Fri 23 = 22, Mon 26..Fri 30 = 23..27, Mon 2..Fri 6 Feb = 28..32, Mon 9..Fri 13 = 33..37,
 # Mon 16 = 38, Tue 17 = 39, Wed 18 Feb 2026 = 40.
 FIRST_DUE = date(2026, 2, 18)

@@ -1,4 +1,4 @@
-"""SPEC §2 R2 Initial health assessment, worked by hand.
+"""docs/rules.md R2 Initial health assessment, worked by hand.
 
 Due = clock + 20 working days (28CD: + 28 calendar days). The qualifying IHA is the earliest
 `iha` on or after clock - 3 calendar months. Status, first that applies: not_required (no
@@ -19,7 +19,7 @@ from healthcheck.rules.iha import iha_due_soon
 from tests.helpers import one_child
 
 FRI_19_DEC = date(2025, 12, 19)
-# Clock Fri 19 Dec 2025: +20 working days = Wed 21 Jan 2026 (SPEC's example):
+# Clock Fri 19 Dec 2025: +20 working days = Wed 21 Jan 2026 (the documented example):
 # Mon 22 = 1, Tue 23 = 2, Wed 24 = 3, (25/26 Dec bank holidays), Mon 29 = 4, Tue 30 = 5,
 # Wed 31 = 6, (1 Jan bank holiday), Fri 2 = 7, Mon 5..Fri 9 = 8..12, Mon 12..Fri 16 = 13..17,
 # Mon 19 = 18, Tue 20 = 19, Wed 21 = 20.

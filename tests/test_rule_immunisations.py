@@ -1,4 +1,4 @@
-"""SPEC §2 R5 Immunisations: the latest `immunisations_up_to_date` on or before as-of:
+"""R5 Immunisations: the latest `immunisations_up_to_date` on or before as-of:
 Y -> up_to_date, N -> not_up_to_date, none -> unknown."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def utd(d: date, v: str | None) -> tuple[str, date, str | None]:
     pytest.param([("immunisation", date(2026, 1, 10), "MMR")], "unknown", id="vaccine-only"),
     pytest.param([utd(date(2026, 1, 10), "N"), ("immunisation", date(2026, 2, 1), "MMR")],
                  "not_up_to_date", id="vaccine-after-N"),
-    # SPEC §1: stray whitespace and mixed case are read
+    # Inputs: stray whitespace and mixed case are read
     pytest.param([utd(date(2026, 1, 10), " y ")], "up_to_date", id="lower-y-spaces"),
     pytest.param([utd(date(2026, 1, 10), "n")], "not_up_to_date", id="lower-n"),
 ])

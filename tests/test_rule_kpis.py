@@ -1,4 +1,4 @@
-"""SPEC §4 kpis.csv figures on small hand-worked cohorts, health and case side by side.
+"""kpis.csv figures on small hand-worked cohorts, health and case side by side.
 
 (Named test_rule_kpis.py to stay inside the test files this suite owns.)
 """
@@ -206,8 +206,8 @@ def test_period_is_inclusive_of_its_last_day(tmp_path: Path) -> None:
     assert f["notification_on_time_pct"] == (1, 1, 100.0)
 
 
-OC2_WINDOW = ("SPEC R6: 'in the 12 months up to as-of' 31 Mar 2025 = 1 Apr 2024 .. 31 Mar 2025 "
-              "(DfE year; SPEC §4 '12 months ending at as-of' is 1 Apr .. 31 Mar in the code "
+OC2_WINDOW = ("R6: 'in the 12 months up to as-of' 31 Mar 2025 = 1 Apr 2024 .. 31 Mar 2025 "
+              "(DfE year; the default period is 1 Apr .. 31 Mar in the code "
               "too); code counts events on 31 Mar 2024, 12 months and a day")
 
 

@@ -16,6 +16,7 @@ from healthcheck.calendar import add_months, add_working_days
 from healthcheck.policy import Policy
 
 OUTPUT = ("dental_last", "dental_due", "dental_status")
+EVENT_TYPES = ("dental", "declined")
 
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:

@@ -17,12 +17,13 @@ from healthcheck.rules import dental, iha, immunisations, notification, oc2, rha
 EVENT_SCHEMA = {"child_id": pl.String, "event_type": pl.String, "event_date": pl.Date,
                 "detail": pl.String}
 RULES = (notification, iha, rha, dental, immunisations, oc2)
-# the event types any rule reads (with the notification type of the source)
-RULE_EVENT_TYPES = ("iha", "rha", "dental", "declined", "immunisations_up_to_date")
+# The event types some rule reads (each rule declares its own), besides the source's
+# notification type.
+RULE_EVENT_TYPES = tuple(dict.fromkeys(t for rule in RULES for t in rule.EVENT_TYPES))
 
 
 def usable_events(events: pl.LazyFrame | pl.DataFrame, as_of: date) -> pl.LazyFrame:
-    """Events that count: a child, a type and a date on or before as-of (SPEC §2)."""
+    """Events that count: a child, a type and a date on or before as-of (docs/rules.md)."""
     return events.lazy().select(list(EVENT_SCHEMA)).filter(
         pl.col("child_id").is_not_null() & pl.col("event_type").is_not_null()
         & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of))

@@ -18,6 +18,7 @@ from healthcheck.calendar import add_months, add_working_days
 from healthcheck.policy import Policy
 
 OUTPUT = ("iha_due", "iha_date", "iha_status")
+EVENT_TYPES = ("iha", "declined")
 
 
 def iha_due_soon(as_of: date, horizon_days: int) -> pl.Expr:

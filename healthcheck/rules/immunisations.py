@@ -14,6 +14,7 @@ import polars as pl
 from healthcheck.policy import Policy
 
 OUTPUT = ("immunisations_status",)
+EVENT_TYPES = ("immunisations_up_to_date",)
 
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:

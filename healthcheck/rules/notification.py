@@ -17,6 +17,8 @@ from healthcheck.calendar import add_working_days, working_days_between
 from healthcheck.policy import Policy
 
 OUTPUT = ("notification_date", "notification_wd", "notification_status")
+# Only the source's notification type (`aggregates`'s event_type), which evaluate adds itself.
+EVENT_TYPES: tuple[str, ...] = ()
 
 
 def aggregates(policy: Policy, as_of: date,

@@ -15,16 +15,18 @@ import polars as pl
 
 from healthcheck.calendar import add_months, year_start
 from healthcheck.policy import Policy
+from healthcheck.schema import ASSESSMENT_TYPES
 
 OUTPUT = ("oc2_health_assessment", "oc2_teeth_check", "oc2_immunisations",
           "oc2_health_check_due")
+EVENT_TYPES = (*ASSESSMENT_TYPES, "dental")
 
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     in_year = pl.col("event_date") >= year_start(as_of)
     kind = pl.col("event_type")
     return [
-        (in_year & kind.is_in(["iha", "rha"])).any().alias("oc2_health_assessment"),
+        (in_year & kind.is_in(ASSESSMENT_TYPES)).any().alias("oc2_health_assessment"),
         (in_year & (kind == "dental")).any().alias("oc2_teeth_check"),
     ]
 

@@ -18,15 +18,17 @@ import polars as pl
 
 from healthcheck.calendar import add_months
 from healthcheck.policy import Policy
+from healthcheck.schema import ASSESSMENT_TYPES
 
 OUTPUT = ("last_assessment", "rha_due", "rha_status")
+EVENT_TYPES = (*ASSESSMENT_TYPES, "declined")
 
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     kind = pl.col("event_type")
     declined = (kind == "declined") & (pl.col("detail") == "rha")
     return [
-        pl.col("event_date").filter(kind.is_in(["iha", "rha"])).max().alias("last_assessment"),
+        pl.col("event_date").filter(kind.is_in(ASSESSMENT_TYPES)).max().alias("last_assessment"),
         pl.col("event_date").filter(declined).max().alias("rha_declined_last"),
     ]
 
