@@ -150,7 +150,8 @@ def test_a_required_column_missing_says_what_looks_like_it(tmp_path: Path) -> No
     ("End", ("end_date", True)), ("NHS Num", ("nhs_number", True)),
     ("NHS No", ("nhs_number", True)), ("chlid_id", ("child_id", True)),
     ("Legal Status Code", ("legal_status", True)),
-    ("Placement Start Date", ("start_date", False)), ("Legal Status Code Text", ("legal_status", False)), ("Notes", (None, False)),
+    ("Placement Start Date", ("start_date", False)),
+    ("Legal Status Code Text", ("legal_status", False)), ("Notes", (None, False)),
     ("ID", (None, False)),
 ])
 def test_closest(name: str, expected: tuple) -> None:
