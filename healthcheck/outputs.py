@@ -22,11 +22,14 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from healthcheck.errors import HealthcheckError, OutputError, OutputsReplaced, UsageError
-from healthcheck.reconcile import Result
+
+if TYPE_CHECKING:
+    from healthcheck.reconcile import Result
 
 STATE = ".healthcheck"  # OUT/.healthcheck: the run folders, the `current` link, the lock
 CURRENT = "current"
