@@ -34,6 +34,21 @@ class UsageError(HealthcheckError):
     exit_code = EXIT_USAGE
 
 
+class OutputError(HealthcheckError):
+    """The outputs could not be written (the folder is a file, not writable, the disk full);
+    the previous outputs are unchanged."""
+
+    exit_code = EXIT_INPUT
+
+
+class OutputsReplaced(KeyboardInterrupt):  # noqa: N818 - a KeyboardInterrupt, as Python names it
+    """Ctrl-C after the outputs in `out` were replaced: the new outputs are whole."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(str(out))
+        self.out = out
+
+
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """A TOML file as a dict; a missing or malformed file is a UsageError naming `what`."""
     try:

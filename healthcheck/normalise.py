@@ -117,14 +117,25 @@ def parse_date_values(values: list[str | None]) -> list:
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+_SCI = r"^(\d(?:\.\d+)?)[eE]\+?\d+$"
+
+
 def nhs_digits(col: str) -> pl.Expr:
     """Candidate 10-digit string from a raw NHS number: spaces, dashes and a float `.0` removed,
-    scientific notation (`9.434765919E9`) expanded. Not checked: see `nhs_valid`."""
+    scientific notation (`9.434765919E9`) expanded. Not checked: see `nhs_valid`.
+
+    Scientific notation with fewer than ten significant digits (`1.07E+09`, what a spreadsheet
+    shows of a long number) has lost digits: it gives no candidate, so the number is invalid
+    (docs/rules.md, Decisions). Guessing the lost digits would pass the check digit one time in
+    eleven."""
     s = clean_text(col)
-    sci = s.str.contains(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+    mantissa = s.str.extract(_SCI, 1)
+    significant = (mantissa.str.replace(".", "", literal=True).str.strip_chars_start("0")
+                   .str.len_chars())
     as_float = (s.cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False)
                 .cast(pl.String))
-    s = pl.when(sci).then(as_float).otherwise(s)
+    s = (pl.when(mantissa.is_null()).then(s)
+         .when(significant >= 10).then(as_float))  # else null: digits were lost
     s = s.str.replace(r"\.0+$", "").str.replace_all(r"[\s\-]", "")
     return s
 

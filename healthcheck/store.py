@@ -16,7 +16,7 @@ def write_ingest(ex: Extract, out: Path) -> None:
     writers: dict[str, Callable[[Path], None]] = {
         f"{name}.parquet": partial(_parquet, frame) for name, frame in ex.tables.items()}
     writers["flags.csv"] = write_csv(ex.flags)
-    write_atomically(out, writers)
+    write_atomically(out, writers, [ex.path])
 
 
 def _parquet(frame: pl.DataFrame, path: Path) -> None:
