@@ -25,6 +25,7 @@ import polars as pl
 
 from healthcheck import normalise as nz
 from healthcheck.cells import TableCells, cell_check
+from healthcheck.columns import Unrecognised
 from healthcheck.read import Mapping, RawTable, file_hash, read_tables
 from healthcheck.schema import (
     DATE_STATES,
@@ -51,6 +52,7 @@ class Extract:
     seconds: float = 0.0
     raw_rows: dict[str, int] = field(default_factory=dict)
     cells: dict[str, pl.DataFrame] = field(default_factory=dict)  # see the module doc
+    unrecognised: list[Unrecognised] = field(default_factory=list)  # columns read and not used
 
 
 def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extract:
@@ -74,7 +76,8 @@ def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path) -> Extract:
         tables[name], cells[name], tflags = normalise_table(rt, kind)
         flags.append(tflags)
     return Extract(kind, path, tables, files, hashes, pl.concat(flags),
-                   raw_rows={n: rt.frame.height for n, rt in raw.items()}, cells=cells)
+                   raw_rows={n: rt.frame.height for n, rt in raw.items()}, cells=cells,
+                   unrecognised=[u for rt in raw.values() for u in rt.unrecognised])
 
 
 def typed_cells(table: pl.DataFrame, kind: str, name: str) -> pl.DataFrame:

@@ -234,6 +234,10 @@ def write_json(data: dict) -> Callable[[Path], None]:
     return write
 
 
+# Every file `write_result` may write (an input of that name beside them is refused).
+OUTPUT_NAMES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "worklist.xlsx")
+
+
 def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Path]:
     writers: dict[str, Callable[[Path], None]] = {
         "children.csv": write_csv(result.children),
@@ -242,7 +246,7 @@ def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Pa
         "summary.json": write_json(result.summary),
     }
     if workbook:
-        from healthcheck.workbook import write_workbook  # openpyxl only when a workbook is wanted
+        from healthcheck.workbook import write_workbook  # xlsxwriter only when a workbook is wanted
 
         def wb(p: Path) -> None:
             write_workbook(p, children=result.children, flags=result.flags, kpis=result.kpis,

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from healthcheck.ingest import ingest
-from healthcheck.outputs import write_result
+from healthcheck.outputs import OUTPUT_NAMES, check_out, write_result
 from healthcheck.policy import load_policy
 from healthcheck.reconcile import Result, reconcile
 
@@ -24,6 +24,7 @@ def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
                   workbook: bool = True,
                   step: Callable[[str], AbstractContextManager[None]] = _no_step) -> Result:
     policy = load_policy(policy_file)
+    check_out(out, [case, health], OUTPUT_NAMES)  # refused before any work, not at write time
     with step("Reading the two extracts"):
         c = ingest(case, "case", mapping_case)
         h = ingest(health, "health", mapping_health)

@@ -165,6 +165,7 @@ def _summary(case: Extract, health: Extract, children: pl.DataFrame, flags: pl.D
             "health": {"path": str(health.path), "files": health.hashes,
                        "rows": health.raw_rows},
         },
+        "unrecognised_columns": [u._asdict() for u in case.unrecognised + health.unrecognised],
         "counts": {
             "case_children": case_kids.height,
             "in_care": in_care.height,

@@ -195,3 +195,28 @@ def test_a_kill_at_any_rename_over_an_older_versions_outputs(tmp_path: Path) -> 
     assert len(wanted[1]) == len(names) and wanted[0] != wanted[1]
     # keep, replace and link each file, then the swap
     assert _killed_at_each("rename", old, tmp_path, command, wanted) == 2 * len(names) + 2
+
+
+# --- 3. unrecognised columns reach summary.json; 7. --out refused before any work -------------
+
+def test_unrecognised_columns_are_in_the_summary(tmp_path: Path) -> None:
+    from healthcheck.pipeline import run_reconcile
+
+    case = write_extract(tmp_path, "case", CASE)
+    (case / "children.csv").write_text(
+        (case / "children.csv").read_text().replace("legacy_id", "Notes", 1))
+    health = write_extract(tmp_path, "health", HEALTH)
+    result = run_reconcile(case, health, tmp_path / "out", as_of=date(2026, 3, 31),
+                           workbook=False)
+    unrec = result.summary["unrecognised_columns"]
+    assert [(u["table"], u["column"]) for u in unrec] == [("children", "Notes")]
+    assert unrec[0]["file"].endswith("children.csv")
+
+
+def test_out_inside_an_input_is_refused_before_reading(tmp_path: Path) -> None:
+    from healthcheck.pipeline import run_reconcile
+
+    case = write_extract(tmp_path, "case", CASE)
+    with pytest.raises(UsageError, match="overwrite the extract"):
+        # the health path does not even exist: the refusal comes first
+        run_reconcile(case, tmp_path / "missing", case / "out", as_of=date(2026, 3, 31))
