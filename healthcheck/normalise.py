@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from healthcheck.schema import ENGINE
-
 # --- dates -----------------------------------------------------------------------------------
 
 PLACEHOLDER_DATES = ("1900-01-01", "1901-01-01", "1899-12-30", "1899-12-31", "0001-01-01",
@@ -103,7 +101,7 @@ def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
         __parsed=pl.when(pl.col("__state") == "ok").then(pl.col("__parsed")),
     ).drop("__s", "__iso", "__comp", "__uk", "__named", "__serial", "__mname", "__y", "__m",
            "__d")
-    return staged.collect(engine=ENGINE)
+    return staged.collect()
 
 
 def parse_date_values(values: list[str | None]) -> list:
@@ -150,7 +148,7 @@ def nhs_numbers(frame: pl.DataFrame, col: str) -> pl.DataFrame:
             .with_columns(__n=_nhs_int(pl.col("__digits")))
             .with_columns(__valid=_nhs_check(pl.col("__n")))
             .with_columns(__nhs=pl.when(pl.col("__valid")).then(pl.col("__digits")))
-            .drop("__digits", "__n").collect(engine=ENGINE))
+            .drop("__digits", "__n").collect())
 
 
 def nhs_valid(digits: pl.Expr) -> pl.Expr:

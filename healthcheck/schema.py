@@ -7,8 +7,6 @@ date and NHS number cell (`DATE_STATES`, `NHS_STATES`; see `ingest.Extract.cells
 
 from __future__ import annotations
 
-from typing import Final
-
 import polars as pl
 
 S = pl.String
@@ -104,7 +102,3 @@ def table_schema(table: str) -> dict[str, pl.DataType | type[pl.DataType]]:
 DATE_STATES = pl.Enum(["blank", "ok", "placeholder", "unparseable"])
 NHS_STATES = pl.Enum(["blank", "ok", "invalid"])
 LOST_STATES = ("placeholder", "unparseable", "invalid")
-
-# Kept for normalise.py until it drops its engine argument: "auto" is the engine set once in
-# healthcheck/__init__.py.
-ENGINE: Final = "auto"
