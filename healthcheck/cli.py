@@ -4,19 +4,19 @@ errors become one `Error: ...` line and an exit code here, at one edge (`_edge`)
 from __future__ import annotations
 
 import functools
-import gc
 import re
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from healthcheck import __version__
+from healthcheck import __version__, console
 from healthcheck.errors import EXIT_FLAGS, HealthcheckError, UsageError
 
 app = typer.Typer(
@@ -33,6 +33,22 @@ app.add_typer(ingest_app, name="ingest")
 
 STATE = {"quiet": False, "debug": False}
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# Options with a fixed set of values: typer checks them and a wrong one is a usage error (exit 2).
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+
+
+class Kind(StrEnum):
+    case = "case"
+    health = "health"
+
+
+class Format(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
 
 
 def _echo(msg: str = "") -> None:
@@ -164,9 +180,9 @@ def reconcile(
     cutover: Annotated[str | None, typer.Option(
         "--cutover", help="Date the case system was migrated.")] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="TOML policy file.")] = None,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 3 after writing when flags of this severity (error or "
-                          "warning) exist.")] = None,
+    fail_on: Annotated[Severity | None, typer.Option(
+        "--fail-on", help="Exit 3 after writing when flags of this severity exist (warning: "
+                          "errors or warnings).")] = None,
     mapping_case: Annotated[Path | None, typer.Option("--mapping-case")] = None,
     mapping_health: Annotated[Path | None, typer.Option("--mapping-health")] = None,
     no_workbook: Annotated[bool, typer.Option("--no-workbook",
@@ -180,8 +196,6 @@ def reconcile(
     """
     from healthcheck.pipeline import run_reconcile
 
-    if fail_on not in (None, "error", "warning"):
-        raise UsageError(f"--fail-on must be error or warning, not {fail_on!r}")
     t0 = time.perf_counter()
     result = run_reconcile(
         case, health, out, as_of=parse_day(as_of, "--as-of") or date.today(),
@@ -190,48 +204,17 @@ def reconcile(
         cutover=parse_day(cutover, "--cutover"), policy_file=policy,
         mapping_case=mapping_case, mapping_health=mapping_health, workbook=not no_workbook,
         step=step)
-    _print_summary(result.summary, out, time.perf_counter() - t0)
-    _fail_on(result.summary, fail_on)
-
-
-def _print_summary(s: dict, out: Path, seconds: float) -> None:
-    c = s["counts"]
-    st = c["in_care_statuses"]
-    _echo(f"As of {s['as_of']}: {c['case_children']:,} case children, {c['in_care']:,} in care.")
-    _echo("Overdue (in care): IHA {}, RHA {}, dental {}.".format(
-        st["iha_status"].get("overdue", 0), st["rha_status"].get("overdue", 0),
-        st["dental_status"].get("overdue", 0)))
-    fig = {(k["measure"], k["source"]): k["value"] for k in s["kpis"]}
-    for m in ("iha_on_time_pct", "rha_in_date_pct", "oc2_health_assessment_pct",
-              "oc2_teeth_check_pct", "oc2_immunisations_pct"):
-        h, ca = fig.get((m, "health")), fig.get((m, "case"))
-        _echo(f"  {m:<27} health {_pct(h):>7}   case {_pct(ca):>7}")
-    sev = c["flags_by_severity"]
-    _echo(f"Flags: {sev.get('error', 0):,} errors, {sev.get('warning', 0):,} warnings, "
-          f"{sev.get('info', 0):,} info.")
-    _echo(f"Written to {out} in {seconds:.1f} s.")
-
-
-def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1f}%"
-
-
-def _fail_on(summary: dict, level: str | None) -> None:
-    if level is None:
-        return
-    sev = summary["counts"]["flags_by_severity"]
-    levels = ["error"] if level == "error" else ["error", "warning"]
-    n = sum(sev.get(x, 0) for x in levels)
-    if n:
-        typer.echo(f"Failing: {n:,} flag(s) of severity {' or '.join(levels)} "
-                   f"(--fail-on {level}).", err=True)
+    console.print_summary(result.summary, out, time.perf_counter() - t0, _echo)
+    failing = console.fail_on(result.summary, fail_on.value if fail_on else None)
+    if failing:
+        typer.echo(failing, err=True)
         raise typer.Exit(EXIT_FLAGS)
 
 
 @app.command()
 @_edge
 def validate(
-    kind: Annotated[str, typer.Argument(help="case or health")],
+    kind: Annotated[Kind, typer.Argument(help="Which extract.")],
     path: Path,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Latest date allowed "
                                               "(default today).")] = None,
@@ -239,18 +222,17 @@ def validate(
                                                   "Expectations result here.")] = None,
     mapping: Mapping = None,
 ) -> None:
-    """Check an extract against the Great Expectations suite in expectations/.
+    """Check an extract against its Great Expectations suite (expectations/case.json or
+    health.json, shipped with healthcheck).
 
     Exit 0 when every expectation passes, 3 when any fails.
 
     Example: healthcheck validate health samples/health --as-of 2026-03-31
     """
-    if kind not in ("case", "health"):
-        raise UsageError(f"validate takes 'case' or 'health', not {kind!r}")
     from healthcheck.validate import print_report, run_validate
 
     with step("Validating"):
-        report = run_validate(kind, path, as_of=parse_day(as_of, "--as-of") or date.today(),
+        report = run_validate(kind.value, path, as_of=parse_day(as_of, "--as-of") or date.today(),
                               json_path=json_out, mapping=mapping)
     print_report(report, _echo)
     if not report.success:
@@ -264,8 +246,8 @@ def samples(
     children: Annotated[int, typer.Option("--children", min=1, max=200_000)] = 200,
     seed: Annotated[int, typer.Option("--seed")] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
-    case_format: Annotated[str, typer.Option("--case-format", help="xlsx or csv")] = "xlsx",
-    health_format: Annotated[str, typer.Option("--health-format", help="xlsx or csv")] = "csv",
+    case_format: Annotated[Format, typer.Option("--case-format")] = Format.xlsx,
+    health_format: Annotated[Format, typer.Option("--health-format")] = Format.csv,
     cutover: Annotated[str | None, typer.Option("--cutover")] = None,
     defects: Annotated[bool, typer.Option(
         "--defects/--no-defects",
@@ -277,13 +259,11 @@ def samples(
     """
     from healthcheck.samples import write_samples
 
-    for fmt, opt in ((case_format, "--case-format"), (health_format, "--health-format")):
-        if fmt not in ("xlsx", "csv"):
-            raise UsageError(f"{opt} must be xlsx or csv, not {fmt!r}")
     with step("Writing samples"):
         manifest = write_samples(out, children=children, seed=seed,
-                                 as_of=parse_day(as_of, "--as-of"), case_format=case_format,
-                                 health_format=health_format,
+                                 as_of=parse_day(as_of, "--as-of"),
+                                 case_format=case_format.value,
+                                 health_format=health_format.value,
                                  cutover=parse_day(cutover, "--cutover"), defects=defects)
     _echo(f"Wrote {children:,} children to {out} (as of {manifest['as_of']}, "
           f"cutover {manifest['cutover']}).")
@@ -311,21 +291,10 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
     result = run_reconcile(case, health, out / "results", as_of=today,
                            cutover=date.fromisoformat(m["cutover"]), step=step)
     _echo(f"Sample extracts: {case} and {health}")
-    _print_summary(result.summary, out / "results", time.perf_counter() - t0)
+    console.print_summary(result.summary, out / "results", time.perf_counter() - t0, _echo)
     _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")
 
 
 def main() -> None:
-    """The console script, tuned for one short run: Python's cyclic garbage collector, which
-    looks over every live object, runs a fourteenth as often (after 10,000 new objects, not
-    700): about 0.06 s less of a national reconcile, a little more memory. And when the command
-    ends, Python's shutdown would run the collector over every object the run made (polars,
-    openpyxl, the bank holidays): about 0.15 s, a sixth of a 2,000-child reconcile. By then
-    every file is closed and every thread joined, so the objects are first frozen out of the
-    collector (`gc.freeze`); the process's memory goes back to the system at exit all the same.
-    """
-    gc.set_threshold(10_000, 10, 10)
-    try:
-        app()  # click exits 2 on usage errors; _edge maps our own errors
-    finally:
-        gc.freeze()
+    """The console script."""
+    app()  # click exits 2 on usage errors; _edge maps our own errors

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from healthcheck import __version__
+from healthcheck import __version__, console
 from healthcheck.cli import app
 from tests.helpers import write_extract
 from tests.test_flags import CASE, HEALTH
@@ -67,8 +67,61 @@ def test_fail_on(extracts: tuple[Path, Path], tmp_path: Path) -> None:
     r = reconcile(*extracts, tmp_path / "o", "--fail-on", "error")
     assert r.exit_code == 3
     assert (tmp_path / "o" / "flags.csv").exists()  # outputs written first
-    r = reconcile(*extracts, tmp_path / "o", "--fail-on", "bogus")
-    assert r.exit_code == 2
+    assert "flag(s) of severity error (--fail-on error)" in r.output
+    r = reconcile(*extracts, tmp_path / "o", "--fail-on", "warning")
+    assert r.exit_code == 3 and "severity error or warning (--fail-on warning)" in r.output
+
+
+SUMMARY = {"as_of": "2026-03-31", "counts": {
+    "case_children": 1234, "in_care": 1000,
+    "in_care_statuses": {"iha_status": {"overdue": 3}, "rha_status": {}, "dental_status": {
+        "overdue": 12, "due": 4}},
+    "flags_by_severity": {"warning": 2, "info": 5}},
+    "kpis": [{"measure": "iha_on_time_pct", "source": "health", "value": 87.54},
+             {"measure": "iha_on_time_pct", "source": "case", "value": None},
+             {"measure": "oc2_teeth_check_pct", "source": "case", "value": 100.0}]}
+
+
+def test_print_summary() -> None:
+    lines: list[str] = []
+    console.print_summary(SUMMARY, Path("out"), 1.25, lines.append)
+    assert lines[:3] == ["As of 2026-03-31: 1,234 case children, 1,000 in care.",
+                         "Overdue (in care): IHA 3, RHA 0, dental 12.",
+                         "  iha_on_time_pct             health   87.5%   case       -"]
+    assert "  oc2_teeth_check_pct         health       -   case  100.0%" in lines
+    assert lines[-2:] == ["Flags: 0 errors, 2 warnings, 5 info.", "Written to out in 1.2 s."]
+
+
+@pytest.mark.parametrize("level,counts,expected", [
+    (None, {"error": 9}, None),
+    ("error", {"warning": 2, "info": 5}, None),
+    ("error", {"error": 1, "warning": 2},
+     "Failing: 1 flag(s) of severity error (--fail-on error)."),
+    ("warning", {"warning": 2, "info": 5},
+     "Failing: 2 flag(s) of severity error or warning (--fail-on warning)."),
+    ("warning", {"error": 1000, "warning": 2},
+     "Failing: 1,002 flag(s) of severity error or warning (--fail-on warning)."),
+    ("warning", {"info": 5}, None),
+])
+def test_fail_on_decision(level: str | None, counts: dict, expected: str | None) -> None:
+    summary = {"counts": {"flags_by_severity": counts}}
+    assert console.fail_on(summary, level) == expected
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["reconcile", "--case", "c", "--health", "h", "--out", "o", "--fail-on", "bogus"],
+     "Invalid value for '--fail-on'"),
+    (["validate", "cases", "samples/health"], "Invalid value for 'kind'"),
+    (["samples", "--out", "o", "--case-format", "ods"], "Invalid value for '--case-format'"),
+    (["samples", "--out", "o", "--health-format", "XLSX "], "Invalid value for '--health-format'"),
+])
+def test_a_value_outside_an_options_choices_is_a_usage_error(
+        args: list[str], needle: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer checks the choices before the command runs: exit 2, its message, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2 and needle in r.output, r.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_unreadable_input_is_one_line_and_writes_nothing(extracts: tuple[Path, Path],
@@ -132,34 +185,47 @@ def test_ingest_command(extracts: tuple[Path, Path], tmp_path: Path) -> None:
     assert (tmp_path / "i" / "flags.csv").exists()
 
 
-@pytest.mark.parametrize("outcome", [0, 1, RuntimeError("a crash")])
-def test_main_tunes_the_collector_and_keeps_the_outcome(
-        outcome: int | Exception, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The console script runs the command with the cyclic collector tuned for one short run
-    and freezes every object out of it before Python's shutdown, whatever the command's end
-    (see cli.main); the exit code or the error passes through."""
-    import gc
+def test_every_import_is_declared() -> None:
+    """Every third-party module healthcheck/ imports comes from a distribution named in
+    pyproject.toml's dependencies (not merely installed as another one's dependency)."""
+    import ast
+    import re
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
 
-    from healthcheck import cli
+    root = Path(__file__).resolve().parent.parent
+    imported: set[str] = set()
+    for path in (root / "healthcheck").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"healthcheck"}
+    assert {"polars", "typer", "great_expectations"} <= third_party  # the scan sees imports
 
-    seen: list[int] = []
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
 
-    def command() -> None:
-        seen.append(gc.get_threshold()[0])
-        if isinstance(outcome, Exception):
-            raise outcome
-        raise SystemExit(outcome)
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    declared = {norm(re.split(r"[^A-Za-z0-9._-]", d)[0]) for d in deps}
+    dists = packages_distributions()
+    undeclared = {m for m in third_party if not {norm(d) for d in dists.get(m, [])} & declared}
+    assert not undeclared
 
-    threshold = gc.get_threshold()
-    monkeypatch.setattr(cli, "app", command)
-    gc.unfreeze()
-    try:
-        with pytest.raises(SystemExit if isinstance(outcome, int) else RuntimeError) as ended:
-            cli.main()
-        assert seen == [10_000]  # set before the command ran
-        assert gc.get_freeze_count() > 0
-        if isinstance(outcome, int):
-            assert ended.value.code == outcome
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
+
+def test_hypothesis_profile_follows_ci() -> None:
+    """tests/conftest.py: quick by default, thorough when CI=true (as CI and .ci/run set it)."""
+    import os
+
+    from hypothesis import settings
+
+    from tests.conftest import profile_name
+
+    assert profile_name({}) == "quick" and profile_name({"CI": "false"}) == "quick"
+    assert profile_name({"CI": "true"}) == "ci" and profile_name({"CI": "1"}) == "ci"
+    assert profile_name({"CI": "true", "HYPOTHESIS_PROFILE": "quick"}) == "quick"
+    assert settings.get_profile("ci").max_examples > settings.get_profile("quick").max_examples
+    loaded = settings.get_profile(profile_name(dict(os.environ)))
+    assert settings().max_examples == loaded.max_examples

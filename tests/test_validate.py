@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,16 +22,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from healthcheck.errors import InputError
 from healthcheck.ingest import ingest
 from healthcheck.validate import (
     ExpectationResult,
-    _condition_text,
     load_suite,
     print_report,
     run_validate,
     validate_frames,
     validation_frames,
 )
+from healthcheck.validate.report import condition_text
 from tests.helpers import write_extract
 
 AS_OF = date(2026, 3, 31)
@@ -329,7 +333,7 @@ def test_every_expectation_is_covered_by_a_mutation() -> None:
                                            if "column_A" in kw else
                                            ", ".join(kw.get("column_list", [])) or None)
                 k = (e["type"], col)
-                cond = _condition_text(kw.get("row_condition"))
+                cond = condition_text(kw.get("row_condition"))
                 all_keys.add((table, (k, cond) if cond else k))
         assert all_keys == covered[kind], all_keys ^ covered[kind]
 
@@ -365,8 +369,13 @@ def test_far_dates_are_reported_unclipped(tmp_path: Path) -> None:
 
 
 def test_validation_modules_do_not_import_gx() -> None:
-    code = ("import sys, healthcheck.cli, healthcheck.ingest, healthcheck.reconcile, "
-            "healthcheck.validate; assert 'great_expectations' not in sys.modules, 'imported'")
+    """Importing the validate package (suites, frames, report) or the command line leaves GX
+    unimported: it is imported only when a validation runs."""
+    code = ("import sys, healthcheck.cli, healthcheck.console, healthcheck.ingest, "
+            "healthcheck.reconcile, healthcheck.validate, healthcheck.validate.suites, "
+            "healthcheck.validate.frames, healthcheck.validate.report; "
+            "from healthcheck.validate import load_suite; load_suite('case'); "
+            "assert 'great_expectations' not in sys.modules, 'imported'")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
 
@@ -429,3 +438,51 @@ def test_cli_validate(tmp_path: Path, good_results: dict) -> None:
     # the as-of is a parameter: a later as-of makes the same extract pass
     r = runner.invoke(app, ["validate", "health", str(dirty), "--as-of", "2026-04-30"])
     assert r.exit_code == 0, r.output
+
+
+INSTALLED = """
+import sys
+from pathlib import Path
+import healthcheck
+from healthcheck.validate.suites import SUITE_DIR, load_suite
+site = Path(sys.argv[1]).resolve()
+assert Path(healthcheck.__file__).resolve().is_relative_to(site), healthcheck.__file__
+assert Path(str(SUITE_DIR)).resolve() == site / "healthcheck" / "expectations", SUITE_DIR
+assert load_suite("case")["children"] and load_suite("health")["events"]
+"""
+
+
+def test_a_plain_install_carries_the_suites(tmp_path: Path) -> None:
+    """The wheel that `pip install .` installs holds every module of healthcheck/ and both
+    suites; installed from it (unpacked: a pure-Python wheel) and run from another folder,
+    the suites are read from inside the installed package."""
+    src = tmp_path / "src"  # a copy, so that the build leaves nothing in the worktree
+    for name in ("healthcheck", "expectations"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                        "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    (wheel,) = (tmp_path / "dist").glob("healthcheck-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "healthcheck").rglob("*.py")}
+    assert modules - names == set()  # a package missing from pyproject's list is caught here
+    assert {"healthcheck/expectations/case.json", "healthcheck/expectations/health.json",
+            "healthcheck/py.typed"} <= names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    r = subprocess.run([sys.executable, "-c", INSTALLED, str(site)], cwd=elsewhere, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def test_load_suite_from_another_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert set(load_suite(C)) == {"children", "episodes", "health_events"}
+    with pytest.raises(InputError, match="expectation suite not found"):
+        load_suite("case", suite_dir=tmp_path)

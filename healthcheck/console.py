@@ -1,0 +1,46 @@
+"""What a reconcile prints on the console, and the `--fail-on` decision, from its summary
+(the dict written as summary.json). No printing happens here but through `echo`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+KPI_LINES = ("iha_on_time_pct", "rha_in_date_pct", "oc2_health_assessment_pct",
+             "oc2_teeth_check_pct", "oc2_immunisations_pct")
+
+
+def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None]) -> None:
+    """Counts, overdue checks, the main figures (health's and the council's side by side) and
+    the flags by severity."""
+    c = s["counts"]
+    st = c["in_care_statuses"]
+    echo(f"As of {s['as_of']}: {c['case_children']:,} case children, {c['in_care']:,} in care.")
+    echo("Overdue (in care): IHA {}, RHA {}, dental {}.".format(
+        st["iha_status"].get("overdue", 0), st["rha_status"].get("overdue", 0),
+        st["dental_status"].get("overdue", 0)))
+    fig = {(k["measure"], k["source"]): k["value"] for k in s["kpis"]}
+    for m in KPI_LINES:
+        h, ca = fig.get((m, "health")), fig.get((m, "case"))
+        echo(f"  {m:<27} health {pct(h):>7}   case {pct(ca):>7}")
+    sev = c["flags_by_severity"]
+    echo(f"Flags: {sev.get('error', 0):,} errors, {sev.get('warning', 0):,} warnings, "
+         f"{sev.get('info', 0):,} info.")
+    echo(f"Written to {out} in {seconds:.1f} s.")
+
+
+def pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}%"
+
+
+def fail_on(summary: dict, level: str | None) -> str | None:
+    """Why `--fail-on level` fails the run (flags of severity error, or error or warning,
+    exist), or None when it passes or was not given."""
+    if level is None:
+        return None
+    levels = ["error"] if level == "error" else ["error", "warning"]
+    sev = summary["counts"]["flags_by_severity"]
+    n = sum(sev.get(x, 0) for x in levels)
+    if not n:
+        return None
+    return f"Failing: {n:,} flag(s) of severity {' or '.join(levels)} (--fail-on {level})."
