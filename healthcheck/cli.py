@@ -171,6 +171,9 @@ def reconcile(
     mapping_health: Annotated[Path | None, typer.Option("--mapping-health")] = None,
     no_workbook: Annotated[bool, typer.Option("--no-workbook",
                                               help="Skip worklist.xlsx.")] = False,
+    history: Annotated[Path | None, typer.Option(
+        "--history", help="Folder keeping every run: adds changes.csv, revisions.csv and "
+                          "trend.csv.")] = None,
 ) -> None:
     """Reconcile the two extracts and write children.csv, flags.csv, kpis.csv, summary.json
     and worklist.xlsx.
@@ -189,9 +192,28 @@ def reconcile(
         period_end=parse_day(period_end, "--period-end"),
         cutover=parse_day(cutover, "--cutover"), policy_file=policy,
         mapping_case=mapping_case, mapping_health=mapping_health, workbook=not no_workbook,
-        step=step)
+        history=history, step=step)
     _print_summary(result.summary, out, time.perf_counter() - t0)
     _fail_on(result.summary, fail_on)
+
+
+@app.command("history")
+@_edge
+def history_command(folder: Annotated[Path, typer.Argument(help="The history folder.")]) -> None:
+    """List the runs kept in a history folder (reconcile --history), oldest first.
+
+    Example: healthcheck history weekly
+    """
+    from healthcheck.history import KEY_MEASURES, history_rows
+
+    rows = history_rows(folder)
+    _echo(f"{len(rows)} run(s) in {folder}.")
+    _echo("as-of       ran (UTC)         children  in care  " + "  ".join(
+        f"{m.removesuffix('_pct'):>22}" for m in KEY_MEASURES))
+    for r in rows:
+        _echo(f"{r['as_of']}  {r['ran_at']:%Y-%m-%d %H:%M}  {r['children'] or 0:>8,}  "
+              f"{r['in_care'] or 0:>7,}  " + "  ".join(f"{_pct(r[m]):>22}"
+                                                       for m in KEY_MEASURES))
 
 
 def _print_summary(s: dict, out: Path, seconds: float) -> None:
@@ -206,6 +228,16 @@ def _print_summary(s: dict, out: Path, seconds: float) -> None:
               "oc2_teeth_check_pct", "oc2_immunisations_pct"):
         h, ca = fig.get((m, "health")), fig.get((m, "case"))
         _echo(f"  {m:<27} health {_pct(h):>7}   case {_pct(ca):>7}")
+    h = s.get("history")
+    if h:
+        prev = h["compared_with"]
+        _echo("Changes since {}: {}.".format(
+            prev["as_of"] if prev else "(no earlier run)",
+            ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in h["changes"].items() if n)
+            or "none"))
+        _echo(f"Earlier figures revised: {h['revised_figures']:,}.")
+        for note in h["notes"]:
+            _echo(f"Note: {note}.")
     sev = c["flags_by_severity"]
     _echo(f"Flags: {sev.get('error', 0):,} errors, {sev.get('warning', 0):,} warnings, "
           f"{sev.get('info', 0):,} info.")

@@ -36,6 +36,9 @@ CURRENT = "current"
 # Text a spreadsheet would run as a formula (OWASP, "CSV Injection"): prefixed with a quote.
 FORMULA_START = r"^[=+\-@\t\r]"
 
+if TYPE_CHECKING:
+    from healthcheck.week import Week
+
 
 def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]],
                      inputs: Iterable[Path] = ()) -> list[Path]:
@@ -234,13 +237,18 @@ def write_json(data: dict) -> Callable[[Path], None]:
     return write
 
 
-def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Path]:
+def write_result(result: Result, out: Path, *, workbook: bool = True,
+                 week: Week | None = None) -> list[Path]:
     writers: dict[str, Callable[[Path], None]] = {
         "children.csv": write_csv(result.children),
         "flags.csv": write_csv(result.flags),
         "kpis.csv": write_csv(result.kpis),
         "summary.json": write_json(result.summary),
     }
+    if week is not None:  # with a history (docs/rules.md "The named nurse's week")
+        writers["changes.csv"] = write_csv(week.changes)
+        writers["revisions.csv"] = write_csv(week.revisions)
+        writers["trend.csv"] = write_csv(week.trend)
     if workbook:
         from healthcheck.workbook import write_workbook  # openpyxl only when a workbook is wanted
 

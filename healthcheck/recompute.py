@@ -20,7 +20,6 @@ from healthcheck.match import link_events, match_children
 from healthcheck.periods import latest_periods
 from healthcheck.policy import Policy
 from healthcheck.rules.evaluate import evaluate
-from healthcheck.schema import ENGINE
 
 SOURCES = (("health", "notification_received"), ("case", "notification_sent"))
 
@@ -36,7 +35,7 @@ class Prepared:
     """What does not depend on the as-of date: the case children, their episodes, and each
     source's events by child_id (health events through the match)."""
 
-    kids: pl.DataFrame  # child_id, dob
+    kids: pl.DataFrame  # child_id, dob, forename, surname (one row per child_id)
     episodes: pl.DataFrame
     events: dict[str, pl.DataFrame]  # source -> child_id, event_type, event_date, detail
 
@@ -48,7 +47,8 @@ def prepare(case: Extract, health: Extract) -> Prepared:
     patients = health.tables["patients"]
     link = match_children(kids, patients)
     hev = link_events(health.tables["events"], patients, link)
-    return Prepared(kids.select("child_id", "dob"), case.tables["episodes"], {
+    return Prepared(kids.select("child_id", "dob", "forename", "surname"),
+                    case.tables["episodes"], {
         "health": hev.filter(pl.col("child_id").is_not_null()),
         "case": case.tables["health_events"]})
 
@@ -63,13 +63,13 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
     queries: list[pl.LazyFrame] = []
     keys: list[tuple[Point, str]] = []
     for point in dict.fromkeys(points):
-        base = prep.kids.lazy().join(latest_periods(prep.episodes, point.as_of), on="child_id",
+        base = prep.kids.lazy().select("child_id", "dob").join(latest_periods(prep.episodes, point.as_of), on="child_id",
                                      how="left")
         for source, notification_type in SOURCES:
             queries.append(evaluate(base, prep.events[source].lazy(), policy, point.as_of,
                                     notification_type))
             keys.append((point, source))
-    statuses = pl.collect_all(queries, engine=ENGINE) if queries else []
+    statuses = pl.collect_all(queries) if queries else []
     k_parts, m_parts = [], []
     for (point, source), status in zip(keys, statuses, strict=True):
         members = membership(status, point.period_start, point.period_end)

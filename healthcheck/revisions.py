@@ -69,7 +69,7 @@ def _compare(run: Run, now_k: pl.DataFrame, now_m: pl.DataFrame) -> pl.DataFrame
         "measure", "source", as_of=pl.lit(run.as_of), period_start=pl.lit(run.period_start),
         period_end=pl.lit(run.period_end), reported="reported", now="now",
         difference=(pl.col("now") - pl.col("reported")).round(1),
-        children=pl.col("children").fill_null(""),
+        children=pl.col("children"),
     ).cast(REVISION_SCHEMA)  # type: ignore[arg-type]
 
 

@@ -74,7 +74,7 @@ def test_late_entered_iha_revises_last_weeks_figure(tmp_path: Path) -> None:
     # the case side did not move (no case events at all)
     case_row = rev.filter(pl.col("measure") == "iha_on_time_pct",
                           pl.col("source") == "case").to_dicts()[0]
-    assert case_row["difference"] == 0.0 and case_row["children"] == ""
+    assert case_row["difference"] == 0.0 and case_row["children"] is None
     assert rev.columns == ["measure", "source", "as_of", "period_start", "period_end",
                            "reported", "now", "difference", "children"]
     # A's IHA on 27 Feb entered 30 Mar: 31 days > 30
