@@ -63,8 +63,8 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
     queries: list[pl.LazyFrame] = []
     keys: list[tuple[Point, str]] = []
     for point in dict.fromkeys(points):
-        base = prep.kids.lazy().select("child_id", "dob").join(latest_periods(prep.episodes, point.as_of), on="child_id",
-                                     how="left")
+        base = prep.kids.lazy().select("child_id", "dob").join(
+            latest_periods(prep.episodes, point.as_of), on="child_id", how="left")
         for source, notification_type in SOURCES:
             queries.append(evaluate(base, prep.events[source].lazy(), policy, point.as_of,
                                     notification_type))
