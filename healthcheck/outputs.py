@@ -255,7 +255,11 @@ def write_result(result: Result, out: Path, *, workbook: bool = True,
         def wb(p: Path) -> None:
             write_workbook(p, children=result.children, flags=result.flags, kpis=result.kpis,
                            disagreements=result.disagreements,
-                           as_of=result.as_of, horizon_days=result.policy.horizon_days)
+                           as_of=result.as_of, horizon_days=result.policy.horizon_days,
+                           names=result.prepared.kids if result.prepared else None,
+                           lost_iha=result.lost_iha if result.prepared else None,
+                           changes=week.changes if week else None,
+                           trend=week.trend if week else None)
         writers["worklist.xlsx"] = wb
     inputs = [Path(side["path"]) for side in result.summary.get("inputs", {}).values()
               if isinstance(side, dict) and "path" in side]
