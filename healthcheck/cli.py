@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -340,8 +340,12 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
                                else "case")
     health = out / "extracts" / ("health.xlsx" if (out / "extracts" / "health.xlsx").exists()
                                  else "health")
-    result = run_reconcile(case, health, out / "results", as_of=today,
-                           cutover=date.fromisoformat(m["cutover"]), step=step)
+    # Two weekly runs into one history, so Changes and Trend are filled in: last week's
+    # (as-of a week ago) and this week's.
+    for as_of, folder in ((today - timedelta(days=7), "last_week"), (today, "results")):
+        result = run_reconcile(case, health, out / folder, as_of=as_of,
+                               cutover=date.fromisoformat(m["cutover"]),
+                               history=out / "history", step=step)
     _echo(f"Sample extracts: {case} and {health}")
     _print_summary(result.summary, out / "results", time.perf_counter() - t0)
     _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")
