@@ -15,7 +15,7 @@ from healthcheck.policy import Policy
 from healthcheck.recompute import Point, kpis_at, prepare
 from healthcheck.revisions import event_recorded_late, revisions, runs_to_revise
 from healthcheck.rules.evaluate import evaluate
-from tests.helpers import extract_of
+from tests.helpers import assert_flagged, extract_of
 
 NHS = ["9434765900", "9434765919", "9434765927"]
 DOB = date(2015, 6, 1)
@@ -79,7 +79,7 @@ def test_late_entered_iha_revises_last_weeks_figure(tmp_path: Path) -> None:
                            "reported", "now", "difference", "children"]
     # A's IHA on 27 Feb entered 30 Mar: 31 days > 30
     late = event_recorded_late(h2.tables["events"], Policy(), "events.csv").collect()
-    assert late["row"].to_list() == [3] and late["rule"].to_list() == ["EVENT_RECORDED_LATE"]
+    assert_flagged(late, "EVENT_RECORDED_LATE", ("events", 3, "recorded_date"))
     assert late["value"][0] == "iha 2026-02-27 recorded 2026-03-30"
     assert event_recorded_late(h2.tables["events"], Policy(late_entry_days=31),
                                "events.csv").collect().height == 0
@@ -117,6 +117,8 @@ def test_iha_overdue_with_a_later_rha_is_flagged_not_recorded(tmp_path: Path) ->
         "A": "overdue", "B": "overdue", "C": "overdue"}
     lost = lost_iha(status, prep.events["health"], WEEK2)
     flags = iha_not_recorded(lost, "events.csv").collect()
+    assert_flagged(flags, "IHA_NOT_RECORDED", ("events", 1, "iha_date", "B"),
+                   on=("table", "row", "field", "child_id"))
     assert flags.select("child_id", "row", "rule", "severity", "source", "value").rows() == [
         ("B", 1, "IHA_NOT_RECORDED", "warning", "health", "rha 2026-03-01")]
     # the figures keep counting B as overdue (R2)
