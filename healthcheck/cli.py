@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -187,6 +187,9 @@ def reconcile(
     mapping_health: Annotated[Path | None, typer.Option("--mapping-health")] = None,
     no_workbook: Annotated[bool, typer.Option("--no-workbook",
                                               help="Skip worklist.xlsx.")] = False,
+    history: Annotated[Path | None, typer.Option(
+        "--history", help="Folder keeping every run: adds changes.csv, revisions.csv and "
+                          "trend.csv.")] = None,
 ) -> None:
     """Reconcile the two extracts and write children.csv, flags.csv, kpis.csv, summary.json
     and worklist.xlsx.
@@ -203,12 +206,31 @@ def reconcile(
         period_end=parse_day(period_end, "--period-end"),
         cutover=parse_day(cutover, "--cutover"), policy_file=policy,
         mapping_case=mapping_case, mapping_health=mapping_health, workbook=not no_workbook,
-        step=step)
+        history=history, step=step)
     console.print_summary(result.summary, out, time.perf_counter() - t0, _echo)
     failing = console.fail_on(result.summary, fail_on.value if fail_on else None)
     if failing:
         typer.echo(failing, err=True)
         raise typer.Exit(EXIT_FLAGS)
+
+
+@app.command("history")
+@_edge
+def history_command(folder: Annotated[Path, typer.Argument(help="The history folder.")]) -> None:
+    """List the runs kept in a history folder (reconcile --history), oldest first.
+
+    Example: healthcheck history weekly
+    """
+    from healthcheck.history import KEY_MEASURES, history_rows
+
+    rows = history_rows(folder)
+    _echo(f"{len(rows)} run(s) in {folder}.")
+    _echo("as-of       ran (UTC)         children  in care  " + "  ".join(
+        f"{m.removesuffix('_pct'):>22}" for m in KEY_MEASURES))
+    for r in rows:
+        _echo(f"{r['as_of']}  {r['ran_at']:%Y-%m-%d %H:%M}  {r['children'] or 0:>8,}  "
+              f"{r['in_care'] or 0:>7,}  " + "  ".join(f"{console.pct(r[m]):>22}"
+                                                       for m in KEY_MEASURES))
 
 
 @app.command()
@@ -288,8 +310,12 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
                                else "case")
     health = out / "extracts" / ("health.xlsx" if (out / "extracts" / "health.xlsx").exists()
                                  else "health")
-    result = run_reconcile(case, health, out / "results", as_of=today,
-                           cutover=date.fromisoformat(m["cutover"]), step=step)
+    # Two weekly runs into one history, so Changes and Trend are filled in: last week's
+    # (as-of a week ago) and this week's.
+    for as_of, folder in ((today - timedelta(days=7), "last_week"), (today, "results")):
+        result = run_reconcile(case, health, out / folder, as_of=as_of,
+                               cutover=date.fromisoformat(m["cutover"]),
+                               history=out / "history", step=step)
     _echo(f"Sample extracts: {case} and {health}")
     console.print_summary(result.summary, out / "results", time.perf_counter() - t0, _echo)
     _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")

@@ -23,6 +23,16 @@ def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None
     for m in KPI_LINES:
         h, ca = fig.get((m, "health")), fig.get((m, "case"))
         echo(f"  {m:<27} health {pct(h):>7}   case {pct(ca):>7}")
+    hist = s.get("history")
+    if hist:
+        prev = hist["compared_with"]
+        echo("Changes since {}: {}.".format(
+            prev["as_of"] if prev else "(no earlier run)",
+            ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in hist["changes"].items() if n)
+            or "none"))
+        echo(f"Earlier figures revised: {hist['revised_figures']:,}.")
+        for note in hist["notes"]:
+            echo(f"Note: {note}.")
     sev = c["flags_by_severity"]
     echo(f"Flags: {sev.get('error', 0):,} errors, {sev.get('warning', 0):,} warnings, "
          f"{sev.get('info', 0):,} info.")

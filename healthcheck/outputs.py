@@ -36,6 +36,9 @@ CURRENT = "current"
 # Text a spreadsheet would run as a formula (OWASP, "CSV Injection"): prefixed with a quote.
 FORMULA_START = r"^[=+\-@\t\r]"
 
+if TYPE_CHECKING:
+    from healthcheck.week import Week
+
 
 def write_atomically(out: Path, writers: dict[str, Callable[[Path], None]],
                      inputs: Iterable[Path] = ()) -> list[Path]:
@@ -235,23 +238,33 @@ def write_json(data: dict) -> Callable[[Path], None]:
 
 
 # Every file `write_result` may write (an input of that name beside them is refused).
-OUTPUT_NAMES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "worklist.xlsx")
+OUTPUT_NAMES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "worklist.xlsx",
+                "changes.csv", "revisions.csv", "trend.csv")
 
 
-def write_result(result: Result, out: Path, *, workbook: bool = True) -> list[Path]:
+def write_result(result: Result, out: Path, *, workbook: bool = True,
+                 week: Week | None = None) -> list[Path]:
     writers: dict[str, Callable[[Path], None]] = {
         "children.csv": write_csv(result.children),
         "flags.csv": write_csv(result.flags),
         "kpis.csv": write_csv(result.kpis),
         "summary.json": write_json(result.summary),
     }
+    if week is not None:  # with a history (docs/rules.md "The named nurse's week")
+        writers["changes.csv"] = write_csv(week.changes)
+        writers["revisions.csv"] = write_csv(week.revisions)
+        writers["trend.csv"] = write_csv(week.trend)
     if workbook:
         from healthcheck.workbook import write_workbook  # xlsxwriter only when a workbook is wanted
 
         def wb(p: Path) -> None:
             write_workbook(p, children=result.children, flags=result.flags, kpis=result.kpis,
                            disagreements=result.disagreements,
-                           as_of=result.as_of, horizon_days=result.policy.horizon_days)
+                           as_of=result.as_of, horizon_days=result.policy.horizon_days,
+                           names=result.prepared.kids if result.prepared else None,
+                           lost_iha=result.lost_iha if result.prepared else None,
+                           changes=week.changes if week else None,
+                           trend=week.trend if week else None)
         writers["worklist.xlsx"] = wb
     inputs = [Path(side["path"]) for side in result.summary.get("inputs", {}).values()
               if isinstance(side, dict) and "path" in side]

@@ -11,6 +11,7 @@ from healthcheck.ingest import ingest
 from healthcheck.outputs import OUTPUT_NAMES, check_out, write_result
 from healthcheck.policy import load_policy
 from healthcheck.reconcile import Result, reconcile
+from healthcheck.week import keep_run, nurse_week, read_history
 
 
 def _no_step(label: str) -> AbstractContextManager[None]:
@@ -21,16 +22,26 @@ def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
                   period_start: date | None = None, period_end: date | None = None,
                   cutover: date | None = None, policy_file: Path | None = None,
                   mapping_case: Path | None = None, mapping_health: Path | None = None,
-                  workbook: bool = True,
+                  workbook: bool = True, history: Path | None = None,
                   step: Callable[[str], AbstractContextManager[None]] = _no_step) -> Result:
     policy = load_policy(policy_file)
     check_out(out, [case, health], OUTPUT_NAMES)  # refused before any work, not at write time
+    found = read_history(history) if history is not None else []  # checked before any work
     with step("Reading the two extracts"):
         c = ingest(case, "case", mapping_case)
         h = ingest(health, "health", mapping_health)
     with step("Reconciling"):
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
                            period_end=period_end, cutover=cutover, policy=policy)
+    week = None
+    if history is not None:
+        with step("Comparing with the history"):
+            from healthcheck.worklist import ENGLAND_2025
+            week = nurse_week(result, history, found, ENGLAND_2025)
+            result.summary["history"] = week.summary()
     with step("Writing outputs"):
-        write_result(result, out, workbook=workbook)
+        write_result(result, out, workbook=workbook, week=week)
+    if history is not None:
+        with step("Keeping the run in the history"):
+            result.summary["history"]["kept_as"] = keep_run(history, result).name
     return result

@@ -26,6 +26,7 @@ class Policy:
     dental_first_due_wd: int = 40  # R4: first dental check after coming into care
     event_match_days: int = 31  # compare: events of one type paired within 31 days
     compare_months: int = 24  # compare: events compared over the 24 months to as-of
+    late_entry_days: int = 30  # EVENT_RECORDED_LATE: recorded more than this after the event
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,7 +37,7 @@ _CHOICES = {"iha_rule": ("20WD", "28CD"), "age5_mode": ("conservative", "lenient
 _RANGES = {"notification_target_wd": (0, 60), "notification_lookback_days": (0, 366),
            "iha_prior_months": (0, 12), "horizon_days": (0, 366),
            "dental_first_due_wd": (0, 260), "event_match_days": (0, 366),
-           "compare_months": (1, 120)}
+           "compare_months": (1, 120), "late_entry_days": (0, 3660)}
 
 
 def make_policy(values: dict[str, Any], origin: str = "policy") -> Policy:

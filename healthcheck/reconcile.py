@@ -18,10 +18,13 @@ from healthcheck.errors import UsageError
 from healthcheck.flags import CODES, SEVERITY_ORDER, all_flags
 from healthcheck.ingest import Extract
 from healthcheck.kpis import differences, kpis, membership
+from healthcheck.lost_iha import iha_not_recorded, lost_iha
 from healthcheck.match import link_events, match_children
 from healthcheck.periods import latest_periods
 from healthcheck.policy import Policy
 from healthcheck.quality import Context, derived_flags
+from healthcheck.recompute import Prepared
+from healthcheck.revisions import event_recorded_late
 from healthcheck.rules.evaluate import evaluate
 from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
 
@@ -37,6 +40,10 @@ class Result:
     period_end: date
     policy: Policy
     summary: dict[str, Any] = field(default_factory=dict)
+    # membership of every measure (source, child_id, a column per measure): kept in a history
+    members: pl.DataFrame = field(default_factory=pl.DataFrame)
+    prepared: Prepared | None = None  # what figures at other dates are recomputed from
+    lost_iha: pl.DataFrame = field(default_factory=pl.DataFrame)  # IHA_NOT_RECORDED children
 
 
 def default_period(as_of: date) -> tuple[date, date]:
@@ -82,10 +89,12 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     kpi = pl.concat([kpis(h_members, "health", period_start, period_end, as_of),
                      kpis(c_members, "case", period_start, period_end, as_of)])
 
-    flags = _enrich_flags(all_flags([case.flags, health.flags, derived,
-                                     disagreement_flags(disagreements, health.files["events"],
-                                                        case.files["health_events"])]),
-                          kids, link, hev)
+    lost = lost_iha(h_status, health_events, as_of).collect()
+    flags = _enrich_flags(all_flags([
+        case.flags, health.flags, derived,
+        disagreement_flags(disagreements, health.files["events"], case.files["health_events"]),
+        event_recorded_late(health.tables["events"], policy, health.files["events"]),
+        iha_not_recorded(lost.lazy(), health.files["events"])]), kids, link, hev)
     nhs = kids.select("child_id", "nhs_number")
     disagreements = disagreements.join(nhs, on="child_id", how="left",
                                        maintain_order="left").with_columns(
@@ -93,8 +102,12 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     out_children = _children_table(kids, h_status, link, patients)
     summary = _summary(case, health, out_children, flags, kpi, policy, as_of, period_start,
                        period_end, cutover, differences(h_members, c_members))
+    members = pl.concat([h_members.with_columns(source=pl.lit("health")),
+                         c_members.with_columns(source=pl.lit("case"))])
+    prepared = Prepared(kids.select("child_id", "dob", "forename", "surname"),
+                        case.tables["episodes"], {"health": health_events, "case": case_events})
     return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
-                  policy, summary)
+                  policy, summary, members, prepared, lost.select("child_id"))
 
 
 def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,

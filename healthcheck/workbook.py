@@ -33,12 +33,14 @@ import polars as pl
 from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from healthcheck.worklist import ENGLAND_2025, Worklist, figures, period, worklist
+from healthcheck.worklist import ENGLAND_2025, MEASURES, Worklist, figures, period, worklist
 
 __all__ = ["ENGLAND_2025", "SHEETS", "write_workbook"]
 
 SHEETS = ("Summary", "Overdue", "Due soon", "Not known to health", "Disagreements",
           "Data quality")
+# With a history (reconcile --history): Changes after Not known to health, Trend at the end.
+HISTORY_SHEETS = ("Changes", "Trend")
 
 DATE_FORMAT = "dd/mm/yyyy"
 EPOCH = date(1899, 12, 30)  # Excel's serial day 0 (1900 date system; valid from 1 March 1900)
@@ -182,7 +184,8 @@ def _data_sheet(wb: Workbook, fmt: _Formats, title: str, df: pl.DataFrame,
             ws.write_string(r, i, v, fmt(bg_color=fill, quote_prefix=True))
 
 
-CHILD = [Col("child_id", "Child ID"), Col("nhs_number", "NHS number", "nhs")]
+CHILD = [Col("child_id", "Child ID"), Col("nhs_number", "NHS number", "nhs"),
+         Col("forename", "Forename"), Col("surname", "Surname")]
 
 
 def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
@@ -215,8 +218,16 @@ def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
         Col("known", "Known to health", "bool"),
         Col("iha_status", "IHA status"),
     ])
+    if wl.changes is not None:
+        _data_sheet(wb, fmt, "Changes", wl.changes, [
+            *CHILD,
+            Col("kind", "Change"),
+            Col("check", "Check"),
+            Col("before", "Before"),
+            Col("after", "Now"),
+        ])
     _data_sheet(wb, fmt, "Disagreements", wl.disagreements, [
-        *CHILD,
+        *CHILD[:2],
         Col("check", "Check", width=9),
         Col("health_date", "Health date", "date"),
         Col("case_date", "Case date", "date"),
@@ -242,6 +253,37 @@ def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
         Col("value", "Value", max_width=30),
         Col("message", "Message", max_width=90),
     ], note=note)
+    if wl.trend is not None:
+        _trend(wb, fmt, wl.trend)
+
+
+def _trend(wb: Workbook, fmt: _Formats, trend: pl.DataFrame) -> None:
+    """The Trend sheet: each percentage (health extract) at each of the last 12 month ends,
+    recomputed now beside what was reported then, and a line chart of the recomputed ones."""
+    measures = [c for c in trend.columns if c != "as_of" and not c.endswith("__reported")]
+    cols = [Col("as_of", "Month end", "date")]
+    for m in measures:
+        label = MEASURES.get(m, (m, ""))[0]
+        cols += [Col(m, label, "int", width=16), Col(f"{m}__reported", "reported then", "int",
+                                                   width=10)]
+    _data_sheet(wb, fmt, "Trend", trend, cols)
+    ws = wb.get_worksheet_by_name("Trend")
+    if ws is None or not measures or trend.height == 0:
+        return
+    chart = wb.add_chart({"type": "line"})
+    for i in range(len(measures)):
+        col = 1 + 2 * i
+        chart.add_series({"name": ["Trend", 0, col],
+                          "categories": ["Trend", 1, 0, trend.height, 0],
+                          "values": ["Trend", 1, col, trend.height, col],
+                          "marker": {"type": "circle"}})
+    chart.set_title({"name": "Health checks (%) at each month end, recomputed from today's "
+                             "extracts"})
+    chart.set_x_axis({"date_axis": True, "num_format": "mmm yy"})
+    chart.set_y_axis({"name": "%", "min": 0, "max": 100, "major_unit": 20, "num_format": "0"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 980, "height": 420})
+    ws.insert_chart(trend.height + 3, 0, chart)
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,13 +375,14 @@ def _summary(wb: Workbook, fmt: _Formats, *, as_of: date, wl: Worklist, kpis: pl
 
 def write_workbook(path: Path, *, children: pl.DataFrame, flags: pl.DataFrame,
                    kpis: pl.DataFrame, disagreements: pl.DataFrame, as_of: date,
-                   horizon_days: int = 28, england: dict[str, float] | None = None) -> None:
+                   horizon_days: int = 28, england: dict[str, float] | None = None,
+                   **nurse: pl.DataFrame | None) -> None:
     """Write the named nurse's workbook to `path` (README, "reconcile"; the module docstring
     says what it holds)."""
     if isinstance(as_of, datetime):
         as_of = as_of.date()
     wl = worklist(children=children, flags=flags, disagreements=disagreements, as_of=as_of,
-                  horizon_days=horizon_days)
+                  horizon_days=horizon_days, **nurse)
     wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                               "strings_to_numbers": False, "use_zip64": True})
     fmt = _Formats(wb)

@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from healthcheck.changes import CHANGE_SCHEMA, KINDS
 from healthcheck.flags import DISAGREEMENT_CODES, SEVERITY_ORDER
 from healthcheck.rules.iha import iha_due_soon
 from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
@@ -121,9 +122,13 @@ def _checks(children: pl.DataFrame, when: dict[str, pl.Expr], days: pl.Expr) -> 
     return pl.concat(parts).with_columns(days.alias("days"))
 
 
-def overdue(children: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """One row per check overdue for a child in care; `days` overdue, most first."""
+def overdue(children: pl.DataFrame, as_of: date,
+            lost_iha: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per check overdue for a child in care; `days` overdue, most first. An IHA
+    flagged IHA_NOT_RECORDED (`lost_iha`: child_id) is not listed (docs/rules.md)."""
     when = {kind: pl.col(f"{kind}_status") == "overdue" for kind, _ in CHECKS}
+    if lost_iha is not None:
+        when["iha"] = when["iha"] & ~pl.col("child_id").is_in(lost_iha["child_id"].implode())
     return (_checks(children, when, (pl.lit(as_of) - pl.col("due")).dt.total_days())
             .sort(["days", "child_id", "check"], descending=[True, False, False],
                   nulls_last=True))
@@ -143,9 +148,10 @@ def due_soon(children: pl.DataFrame, as_of: date, horizon_days: int) -> pl.DataF
 
 def not_known(children: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Children in care the health team has no record of, and children it was not told of in
-    time (in care or not), with why; earliest clock start first."""
+    time, with why; earliest clock start first. Only children in care (docs/rules.md "Acting
+    on the lists")."""
     case_only = ((pl.col("match_status") == "case_only") & IN_CARE).fill_null(False)
-    missing = (pl.col("notification_status") == "missing").fill_null(False)
+    missing = ((pl.col("notification_status") == "missing") & IN_CARE).fill_null(False)
     reason = pl.concat_str(
         pl.when(case_only).then(pl.lit("No record in the health extract")),
         pl.when(missing).then(pl.lit("Health team not notified (past the target day)")),
@@ -178,6 +184,48 @@ def data_quality(flags: pl.DataFrame) -> pl.DataFrame:
             .sort(order, maintain_order=True))
 
 
+CHANGE_LABEL = {k: k.replace("_", " ").capitalize() for k in KINDS}
+KIND_RANK = pl.col("change").replace_strict({k: i for i, k in enumerate(KINDS)},
+                                            default=len(KINDS), return_dtype=pl.Int8)
+CHECK_RANK = {"care": 0, "health_record": 1, "notification": 2, "iha": 3, "rha": 4,
+              "dental": 5, "immunisations": 6}
+
+
+def change_sheet(changes: pl.DataFrame, children: pl.DataFrame) -> pl.DataFrame:
+    """This week's changes for children in care at as-of: the nurse's kinds first (KINDS'
+    order), then by check and child."""
+    in_care = children.filter(IN_CARE).select("child_id")
+    return (changes.join(in_care, on="child_id", how="semi")
+            .sort(KIND_RANK, pl.col("check").replace_strict(CHECK_RANK, default=9,
+                                                            return_dtype=pl.Int8),
+                  "child_id", maintain_order=True)
+            .with_columns(pl.col("change").replace_strict(CHANGE_LABEL, default=None)
+                          .alias("kind")))
+
+
+def trend_sheet(trend: pl.DataFrame) -> pl.DataFrame:
+    """The trend, health source, one row per month end: `as_of`, then per percentage measure
+    (MEASURES' order) its value now and the value reported then."""
+    pct = [m for m in MEASURES if m.endswith("_pct") and m in set(trend["measure"])]
+    h = trend.filter(pl.col("source") == "health", pl.col("measure").is_in(pct))
+    now = h.pivot("measure", index="as_of", values="value")
+    then = h.pivot("measure", index="as_of", values="reported").rename(
+        {m: f"{m}__reported" for m in pct})
+    cols = [c for m in pct for c in (m, f"{m}__reported")]
+    return now.join(then, on="as_of", how="left").sort("as_of").select("as_of", *cols)
+
+
+def _with_names(frame: pl.DataFrame, names: pl.DataFrame | None) -> pl.DataFrame:
+    """forename and surname (from the case extract) after nhs_number."""
+    if names is None:
+        names = pl.DataFrame(schema={"child_id": pl.String, "forename": pl.String,
+                                     "surname": pl.String})
+    out = frame.join(names.select("child_id", "forename", "surname"), on="child_id",
+                     how="left", maintain_order="left")
+    first = ["child_id", "nhs_number", "forename", "surname"]
+    return out.select(*first, *[c for c in frame.columns if c not in first])
+
+
 @dataclass(frozen=True)
 class Worklist:
     """The nurse's sheets, in the workbook's order."""
@@ -188,26 +236,39 @@ class Worklist:
     disagreements: pl.DataFrame
     data_quality: pl.DataFrame
     counts: pl.DataFrame  # the Summary's counts (see `counts`)
+    changes: pl.DataFrame | None = None  # with a history: the Changes sheet
+    trend: pl.DataFrame | None = None  # with a history: the Trend sheet (`trend_sheet`)
 
 
 def worklist(*, children: pl.DataFrame, flags: pl.DataFrame, disagreements: pl.DataFrame,
-             as_of: date, horizon_days: int) -> Worklist:
-    """Every sheet from reconcile's frames (conformed to their schemas first)."""
+             as_of: date, horizon_days: int, names: pl.DataFrame | None = None,
+             lost_iha: pl.DataFrame | None = None, changes: pl.DataFrame | None = None,
+             trend: pl.DataFrame | None = None) -> Worklist:
+    """Every sheet from reconcile's frames (conformed to their schemas first). `names`:
+    child_id, forename, surname; `lost_iha`: the child_ids flagged IHA_NOT_RECORDED; with a
+    history, `changes` (changes.csv) and `trend` (trend.csv)."""
     kids = conform(children, CHILDREN_SCHEMA, "children")
     sheets = dict(
-        overdue=overdue(kids, as_of),
-        due_soon=due_soon(kids, as_of, horizon_days),
-        not_known=not_known(kids, as_of),
+        overdue=_with_names(overdue(kids, as_of, lost_iha), names),
+        due_soon=_with_names(due_soon(kids, as_of, horizon_days), names),
+        not_known=_with_names(not_known(kids, as_of), names),
         disagreements=disagreement_sheet(
             conform(disagreements, DISAGREEMENT_SCHEMA, "disagreements")),
         data_quality=data_quality(conform(flags, FLAG_SCHEMA, "flags")),
     )
-    return Worklist(**sheets, counts=counts(kids, horizon_days=horizon_days, **sheets))
+    change_rows = None
+    if changes is not None:
+        change_rows = _with_names(change_sheet(conform(changes, CHANGE_SCHEMA, "changes"),
+                                               kids), names)
+    return Worklist(**sheets, counts=counts(kids, horizon_days=horizon_days, changes=changes,
+                                            **sheets),
+                    changes=change_rows,
+                    trend=trend_sheet(trend) if trend is not None else None)
 
 
 def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFrame,
            not_known: pl.DataFrame, disagreements: pl.DataFrame, data_quality: pl.DataFrame,
-           horizon_days: int) -> pl.DataFrame:
+           horizon_days: int, changes: pl.DataFrame | None = None) -> pl.DataFrame:
     """The Summary's counts: label, number, tone (`overdue`, `due_soon` or null: the colour)
     and the sheet that lists them (null: none)."""
     in_care = children.filter(IN_CARE)
@@ -234,6 +295,11 @@ def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFr
         ("Data-quality flags: warnings", sev.get("warning", 0), None, "Data quality"),
         ("Data-quality flags: for information", sev.get("info", 0), None, "Data quality"),
     ]
+    if changes is not None:  # a line per kind of change (all children: changes.csv)
+        kinds = dict(changes.group_by("change").len().iter_rows())
+        tone = {"newly_overdue": "overdue", "newly_due_soon": "due_soon"}
+        rows += [(f"Since the last run: {CHANGE_LABEL[k].lower()}", int(kinds.get(k, 0)),
+                  tone.get(k), None if k == "left_care" else "Changes") for k in KINDS]
     return pl.DataFrame(rows, schema={"label": pl.String, "number": pl.Int64,
                                       "tone": pl.String, "sheet": pl.String}, orient="row")
 

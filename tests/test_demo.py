@@ -30,3 +30,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert summary["counts"]["in_care"] > 0
     flags = pl.read_csv(out / "results" / "flags.csv", infer_schema=False)
     assert flags.height > 0 and flags["rule"].n_unique() >= 10
+    # two weeks into one history: Changes and Trend are filled in
+    assert {"Changes", "Trend"} <= set(wb.sheetnames)
+    assert pl.read_csv(out / "results" / "changes.csv").height > 0
+    assert pl.read_csv(out / "results" / "trend.csv").height > 0
+    assert summary["history"]["compared_with"] is not None
+    assert (out / "last_week" / "worklist.xlsx").is_file()

@@ -155,8 +155,8 @@ def test_overdue_most_overdue_first(book: Path) -> None:
     got = [(r[h["Child ID"]], r[h["Check"]], r[h["Days overdue"]]) for r in body]
     # C2 RHA (366 days), C2 Dental (60), C1 IHA (29); the child out of care is not listed.
     assert got == [("C2", "RHA", 366), ("C2", "Dental", 60), ("C1", "IHA", 29)]
-    assert ws.auto_filter.ref == "A1:H4"
-    assert ws["C2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws.auto_filter.ref == "A1:J4"  # child id, NHS number, forename, surname, ...
+    assert ws["E2"].fill.fgColor.rgb.endswith("FFC7CE")
 
 
 def test_due_soon_sorted_within_horizon(book: Path) -> None:

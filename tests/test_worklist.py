@@ -99,7 +99,8 @@ def test_not_known_to_health_and_why() -> None:
          "notification_status": "missing"},
         {"child_id": "K2", "match_status": "case_only", "clock_start": date(2025, 8, 31),
          "notification_status": "on_time"},
-        # Notification missing: listed, in care or not.
+        # Notification missing but out of care: not listed (docs/rules.md "Acting on the
+        # lists").
         {"child_id": "K3", "clock_start": date(2025, 2, 28), "notification_status": "missing",
          "in_care": False},
         # Case only but out of care: not listed; matched and notified: not listed.
@@ -110,7 +111,6 @@ def test_not_known_to_health_and_why() -> None:
     )
     got = not_known(kids, AS_OF)
     assert got.select("child_id", "reason", "days", "known").rows() == [
-        ("K3", "Health team not notified (past the target day)", 396, True),
         ("K2", "No record in the health extract", 212, False),
         ("K1", "No record in the health extract; Health team not notified (past the target "
                "day)", 4, False),
