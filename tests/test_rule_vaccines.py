@@ -14,12 +14,13 @@ months = 30 Oct 2027 (+28 = 27 Nov), end of Year 8 = 31 Aug 2037 (13th birthday 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from healthcheck.errors import UsageError
-from healthcheck.policy import Policy, make_policy
+from healthcheck.policy import Policy, load_policy, make_policy
 from healthcheck.rules.evaluate import evaluate
 from healthcheck.schedule import vaccine_keys
 from tests.helpers import assert_flagged, run_mem
@@ -259,6 +260,17 @@ def test_policy_overrides_the_vaccine_table() -> None:
         "dtp 3; hib 3")
     assert status(BABY, AS_OF_BABY, given[:2] + [(date(2025, 4, 23), "Hexyon")] + given[3:],
                   policy=pol)["immunisations_missing"] is None
+
+
+def test_policy_file_vaccines_section(tmp_path: Path) -> None:
+    f = tmp_path / "policy.toml"
+    f.write_text('imms_grace_days = 14\n\n[vaccines]\n"Hexyon" = ["dtp", "HIB"]\n'
+                 '"Typhim Vi" = "Not counted"\n')
+    pol = load_policy(f)
+    assert pol.imms_grace_days == 14
+    assert dict(pol.vaccines)["Hexyon"] == ("dtp", "hib")
+    assert dict(pol.vaccines)["Typhim Vi"] == ()
+    assert len(pol.vaccines) == len(Policy().vaccines) + 2
 
 
 @pytest.mark.parametrize("bad", [
