@@ -1,4 +1,4 @@
-"""An independent reference implementation of SPEC §2-§4, used as a test oracle.
+"""An independent reference implementation of SPEC §2-§4 and §7, used as a test oracle.
 
 Written from the SPEC text alone, in plain Python loops over rows: clarity beats speed. It takes
 the typed tables of the product's ingest (`Extract.tables[name].to_dicts()`) and returns the
