@@ -25,6 +25,7 @@ from healthcheck.policy import Policy
 from healthcheck.quality import Context, derived_flags
 from healthcheck.recompute import Prepared
 from healthcheck.revisions import event_recorded_late
+from healthcheck.rules import vaccines
 from healthcheck.rules.evaluate import evaluate
 from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
 
@@ -90,11 +91,19 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
                      kpis(c_members, "case", period_start, period_end, as_of)])
 
     lost = lost_iha(h_status, health_events, as_of).collect()
+    imms_flags = [
+        vaccines.vaccine_unknown_flags(case_events, policy, source="case",
+                                       file=case.files["health_events"], table="health_events",
+                                       row=pl.col("row"), child_id=pl.col("child_id")),
+        vaccines.vaccine_unknown_flags(health.tables["events"], policy, source="health",
+                                       file=health.files["events"], table="events",
+                                       row=pl.col("row"), nhs_number=pl.col("nhs_number")),
+        vaccines.status_disagrees(h_status, health_events, health.files["events"], as_of)]
     flags = _enrich_flags(all_flags([
         case.flags, health.flags, derived,
         disagreement_flags(disagreements, health.files["events"], case.files["health_events"]),
         event_recorded_late(health.tables["events"], policy, health.files["events"]),
-        iha_not_recorded(lost.lazy(), health.files["events"])]), kids, link, hev)
+        iha_not_recorded(lost.lazy(), health.files["events"]), *imms_flags]), kids, link, hev)
     nhs = kids.select("child_id", "nhs_number")
     disagreements = disagreements.join(nhs, on="child_id", how="left",
                                        maintain_order="left").with_columns(

@@ -77,6 +77,7 @@ CHILDREN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "notification_status": S, "iha_due": D, "iha_date": D, "iha_status": S,
     "last_assessment": D, "rha_due": D, "rha_status": S, "dental_last": D, "dental_due": D,
     "dental_status": S, "immunisations_status": S, "oc2_cohort": pl.Boolean,
+    "immunisations_basis": S, "immunisations_missing": S,
 }
 CHILDREN_COLUMNS = tuple(CHILDREN_SCHEMA)
 KPI_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -191,12 +191,13 @@ CHILD = [Col("child_id", "Child ID"), Col("nhs_number", "NHS number", "nhs"),
 def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
     _data_sheet(wb, fmt, "Overdue", wl.overdue, [
         *CHILD,
-        Col("check", "Check", fill=RED, width=9),
+        Col("check", "Check", fill=RED, width=14),
         Col("due", "Due", "date"),
         Col("days", "Days overdue", "int", fill=RED),
         Col("clock_start", "Clock start", "date"),
         Col("last", "Last done", "date"),
         Col("known", "Known to health", "bool"),
+        Col("missing", "Missing doses", max_width=40),
     ])
     _data_sheet(wb, fmt, "Due soon", wl.due_soon, [
         *CHILD,
@@ -206,6 +207,7 @@ def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
         Col("clock_start", "Clock start", "date"),
         Col("last", "Last done", "date"),
         Col("known", "Known to health", "bool"),
+        Col("missing", "Missing doses", max_width=40),
     ])
     _data_sheet(wb, fmt, "Not known to health", wl.not_known, [
         *CHILD,

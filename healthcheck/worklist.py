@@ -4,9 +4,11 @@
 reconcile makes (children, flags, disagreements, kpis: `healthcheck.schema`) and returns one.
 The statuses are the rules' (docs/rules.md §R1-R4); the sheets:
 
-- Overdue: children in care with an IHA, RHA or dental check `overdue`; most days overdue first.
+- Overdue: children in care with an IHA, RHA or dental check `overdue`; most days overdue first;
+  then those whose vaccine records miss doses (§R5 extended: the doses, no due date).
 - Due soon: children in care with an RHA or dental check `due_soon` (§R3, §R4), or an IHA still
-  `due` within the horizon (`iha_due_soon`, §R2); soonest first.
+  `due` within the horizon (`iha_due_soon`, §R2); soonest first. Both sheets show the child's
+  missing doses beside each check, so they can be caught up at the appointment.
 - Not known to health: children in care with no health record (`case_only`, docs/rules.md
   "Matching"), and children whose health team was not notified (`missing`, §R1), in care or
   not; earliest clock start first.
@@ -38,7 +40,8 @@ ENGLAND_2025: dict[str, float] = {
     "development_assessment_pct": 88.0,
 }
 
-CHECK_LABEL = {"iha": "IHA", "rha": "RHA", "dental": "Dental"}
+CHECK_LABEL = {"iha": "IHA", "rha": "RHA", "dental": "Dental",
+               "immunisations": "Immunisations"}
 
 # measure -> (plain-English label, what it counts); the Summary lists them in this order.
 MEASURES: dict[str, tuple[str, str]] = {
@@ -115,23 +118,35 @@ def _checks(children: pl.DataFrame, when: dict[str, pl.Expr], days: pl.Expr) -> 
         children.filter(IN_CARE & when[kind]).select(
             "child_id", "nhs_number", pl.lit(CHECK_LABEL[kind]).alias("check"),
             pl.col(f"{kind}_due").alias("due"), pl.lit(0, pl.Int64).alias("days"),
-            "clock_start", pl.col(last).alias("last"), KNOWN,
+            "clock_start", pl.col(last).alias("last"), KNOWN, MISSING,
         )
         for kind, last in CHECKS
     ]
     return pl.concat(parts).with_columns(days.alias("days"))
 
 
+# the doses a child's vaccine records miss (docs/rules.md §R5 extended), blank otherwise
+MISSING = pl.col("immunisations_missing").alias("missing")
+MISSING_DOSES = ((pl.col("immunisations_basis") == "vaccines")
+                 & pl.col("immunisations_missing").is_not_null()).fill_null(False)
+
+
 def overdue(children: pl.DataFrame, as_of: date,
             lost_iha: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per check overdue for a child in care; `days` overdue, most first. An IHA
-    flagged IHA_NOT_RECORDED (`lost_iha`: child_id) is not listed (docs/rules.md)."""
+    """One row per check overdue for a child in care; `days` overdue, most first; then one row
+    per child in care whose vaccine records miss doses (no due date: each dose has its own).
+    An IHA flagged IHA_NOT_RECORDED (`lost_iha`: child_id) is not listed (docs/rules.md)."""
     when = {kind: pl.col(f"{kind}_status") == "overdue" for kind, _ in CHECKS}
     if lost_iha is not None:
         when["iha"] = when["iha"] & ~pl.col("child_id").is_in(lost_iha["child_id"].implode())
-    return (_checks(children, when, (pl.lit(as_of) - pl.col("due")).dt.total_days())
-            .sort(["days", "child_id", "check"], descending=[True, False, False],
-                  nulls_last=True))
+    checks = (_checks(children, when, (pl.lit(as_of) - pl.col("due")).dt.total_days())
+              .sort(["days", "child_id", "check"], descending=[True, False, False],
+                    nulls_last=True))
+    imms = children.filter(IN_CARE & MISSING_DOSES).sort("child_id").select(
+        "child_id", "nhs_number", pl.lit(CHECK_LABEL["immunisations"]).alias("check"),
+        pl.lit(None, pl.Date).alias("due"), pl.lit(None, pl.Int64).alias("days"),
+        "clock_start", pl.lit(None, pl.Date).alias("last"), KNOWN, MISSING)
+    return pl.concat([checks, imms])
 
 
 def due_soon(children: pl.DataFrame, as_of: date, horizon_days: int) -> pl.DataFrame:
@@ -272,6 +287,7 @@ def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFr
     """The Summary's counts: label, number, tone (`overdue`, `due_soon` or null: the colour)
     and the sheet that lists them (null: none)."""
     in_care = children.filter(IN_CARE)
+    basis = dict(in_care.group_by("immunisations_basis").len().iter_rows())
     over = dict(overdue.group_by("check").len().iter_rows())
     soon = dict(due_soon.group_by("check").len().iter_rows())
     sev = dict(data_quality.group_by("severity").len().iter_rows())
@@ -288,6 +304,9 @@ def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFr
          "Due soon"),
         (f"Dental checks due in the next {horizon_days} days", soon.get("Dental", 0),
          "due_soon", "Due soon"),
+        ("Immunisations decided from vaccine records", basis.get("vaccines", 0), None, None),
+        ("  of whom with doses missing", over.get("Immunisations", 0), "overdue", "Overdue"),
+        ("Immunisations decided from a Y/N status", basis.get("status", 0), None, None),
         ("Not known to health", not_known.height, None, "Not known to health"),
         ("Where health and case records disagree", disagreements.height, None,
          "Disagreements"),

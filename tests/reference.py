@@ -1,4 +1,4 @@
-"""An independent reference implementation of SPEC §2-§4, used as a test oracle.
+"""An independent reference implementation of SPEC §2-§4 and §7, used as a test oracle.
 
 Written from the SPEC text alone, in plain Python loops over rows: clarity beats speed. It takes
 the typed tables of the product's ingest (`Extract.tables[name].to_dicts()`) and returns the
@@ -31,6 +31,7 @@ DEFAULT_POLICY = {
     "dental_first_due_wd": 40,
     "event_match_days": 31,
     "compare_months": 24,
+    "imms_grace_days": 28,
 }
 
 CHILDREN_COLUMNS = (
@@ -38,6 +39,7 @@ CHILDREN_COLUMNS = (
     "clock_start", "notification_date", "notification_wd", "notification_status", "iha_due",
     "iha_date", "iha_status", "last_assessment", "rha_due", "rha_status", "dental_last",
     "dental_due", "dental_status", "immunisations_status", "oc2_cohort",
+    "immunisations_basis", "immunisations_missing",
 )
 
 MEASURES = (
@@ -194,6 +196,76 @@ def events_of(events: list[dict], kinds: tuple[str, ...], as_of: date,
     return sorted(out)
 
 
+# --- SPEC §7: immunisations from vaccine records ---------------------------------------------
+
+# The SPEC's default vaccine table, as written there (names -> what they count as).
+VACCINE_ROWS = [
+    ("6-in-1, DTaP/IPV/Hib/HepB, hexavalent, Infanrix hexa, Vaxelis", "dtp hib"),
+    ("5-in-1, DTaP/IPV/Hib, Pediacel, Infanrix-IPV+Hib", "dtp hib"),
+    ("4-in-1, dTaP/IPV, DTaP/IPV, Repevax, Boostrix-IPV, Infanrix-IPV", "dtp"),
+    ("3-in-1, Td/IPV, Revaxis", "dtp"),
+    ("Hib/MenC, Menitorix", "hib"),
+    ("MMR, MMRvaxPRO, Priorix, MMRV, ProQuad, Priorix-Tetra", "mmr"),
+    ("MenB, Bexsero", "menb"),
+    ("PCV, PCV13, Prevenar 13", "pcv"),
+    ("MenACWY, Nimenrix, MenQuadfi, Menveo", "menacwy"),
+    ("HPV, Gardasil, Gardasil 9", "hpv"),
+    ("Rotavirus, Rotarix, flu, influenza, LAIV, BCG, HepB, COVID-19", ""),
+]
+ANTIGEN_ORDER = ("dtp", "hib", "pcv", "menb", "mmr", "hpv", "menacwy")
+
+
+def vaccine_name_key(name: str) -> str:
+    """Case, spaces, hyphens, dots and slashes ignored."""
+    return "".join(ch for ch in name.lower() if not (ch.isspace() or ch in "-./"))
+
+
+VACCINES = {vaccine_name_key(n.strip()): tuple(counts.split())
+            for names, counts in VACCINE_ROWS for n in names.split(",")}
+
+
+def school_year_end(dob: date, birthday: int) -> date:
+    """The first 31 August on or after the given birthday."""
+    b = add_months(dob, 12 * birthday)
+    return date(b.year, 8, 31) if b <= date(b.year, 8, 31) else date(b.year + 1, 8, 31)
+
+
+def schedule(dob: date) -> list[tuple[str, int, date, int | None]]:
+    """(antigen, doses, by this day, only while under this age) for one child."""
+    b = dob >= date(2024, 7, 1)
+    w16, m12, m18, m40 = (dob + timedelta(days=16 * 7), add_months(dob, 12),
+                          add_months(dob, 18), add_months(dob, 40))
+    y8, y9 = school_year_end(dob, 13), school_year_end(dob, 14)
+    out = [("dtp", 3, w16, None), ("hib", 3, w16, 10), ("pcv", 1, w16, 2), ("pcv", 2, m12, 2),
+           ("menb", 2, w16, 2), ("menb", 3, m12, 2), ("mmr", 1, m12, None),
+           ("hpv", 1, y8, None), ("menacwy", 1, y9, None)]
+    if b:
+        out += [("dtp", 4, m18, None), ("dtp", 5, m40, None), ("dtp", 6, y9, None),
+                ("hib", 4, m18, 10), ("mmr", 2, m18, None)]
+    else:
+        out += [("dtp", 4, m40, None), ("dtp", 5, y9, None), ("hib", 4, m12, 10),
+                ("mmr", 2, m40, None)]
+    return out
+
+
+def missing_doses(dob: date, vaccinations: list[dict], as_of: date, grace: int) -> list[str]:
+    dates: dict[str, set[date]] = {a: set() for a in ANTIGEN_ORDER}
+    for e in vaccinations:
+        name = e.get("detail")
+        for a in VACCINES.get(vaccine_name_key(name), ()) if name is not None else ():
+            dates[a].add(e["event_date"])
+    out = []
+    for a in ANTIGEN_ORDER:
+        need = 0
+        for antigen, doses, by, under in schedule(dob):
+            if (antigen == a and (as_of - by).days > grace
+                    and (under is None or as_of < add_months(dob, 12 * under))):
+                need = max(need, doses)
+        if len(dates[a]) < need:
+            out.append(f"{a} {need}")
+    return out
+
+
 # --- the rules for one child -----------------------------------------------------------------
 
 def oc2(out: dict, eps: list[dict], period: Period, in_care: bool, assessments: list[date],
@@ -300,9 +372,19 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
         if (e["event_type"] == "immunisations_up_to_date" and e["event_date"] is not None
                 and e["event_date"] <= as_of and e.get("detail") in ("Y", "N")):
             statuses_by_day.setdefault(e["event_date"], set()).add(e["detail"])
-    if statuses_by_day:
+    # SPEC §7: vaccine records on or before as-of decide, when there are any.
+    # DECISION: with no DOB the records cannot be placed on the schedule: the Y/N decides.
+    vaccinations = [e for e in events if e["event_type"] == "immunisation"
+                    and e["event_date"] is not None and e["event_date"] <= as_of]
+    if vaccinations and dob is not None:
+        short = missing_doses(dob, vaccinations, as_of, p["imms_grace_days"])
+        out["immunisations_status"] = "not_up_to_date" if short else "up_to_date"
+        out["immunisations_basis"] = "vaccines"
+        out["immunisations_missing"] = "; ".join(short) or None
+    elif statuses_by_day:
         latest = statuses_by_day[max(statuses_by_day)]
         out["immunisations_status"] = "not_up_to_date" if "N" in latest else "up_to_date"
+        out["immunisations_basis"] = "status"
     else:
         out["immunisations_status"] = "unknown"
 
@@ -546,6 +628,17 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
     matches = match(children, patients)
     matched_patients = {j for _, js in matches.values() for j in js}
     flags: set[tuple[str, str | None]] = set()
+    vaccine_flags: set[tuple[str, str, int]] = set()
+    # SPEC §7 VACCINE_UNKNOWN: any immunisation row, in either extract, whose name (or blank) is
+    # in none of the table's rows. DECISION: whatever its date or link.
+    for e in case_events:
+        if e["event_type"] == "immunisation" and vaccine_name_key(
+                e["detail"] or "") not in VACCINES:
+            flags.add(("VACCINE_UNKNOWN", e["child_id"]))
+    for e in events:
+        if e["event_type"] == "immunisation" and vaccine_name_key(
+                e["detail"] or "") not in VACCINES:
+            vaccine_flags.add(("VACCINE_UNKNOWN", "events", e["row"]))
 
     rows: list[dict] = []
     health_rows: list[dict] = []
@@ -567,6 +660,18 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
         row.update({col: h[col] for col in CHILDREN_COLUMNS if col not in row})
         rows.append(row)
 
+        # SPEC §7: the latest health Y/N (N wins a tie) against the records; on that Y/N's row
+        if h["immunisations_basis"] == "vaccines":
+            yns = [e for e in h_events if e["event_type"] == "immunisations_up_to_date"
+                   and e["event_date"] is not None and e["event_date"] <= as_of
+                   and e.get("detail") in ("Y", "N")]
+            if yns:
+                day = max(e["event_date"] for e in yns)
+                on_day = [e for e in yns if e["event_date"] == day]
+                said = "N" if any(e["detail"] == "N" for e in on_day) else "Y"
+                if (said == "Y") != (h["immunisations_status"] == "up_to_date"):
+                    row_ = min(e["row"] for e in on_day if e["detail"] == said)
+                    vaccine_flags.add(("IMMUNISATIONS_STATUS_DISAGREES", "events", row_))
         # derived flags about this child
         if h["in_care"] and c["nhs_number"] is None and c["row"] not in invalid_nhs_rows:
             flags.add(("NHS_NUMBER_MISSING", cid))
@@ -624,7 +729,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
     # Health-side per-row flags are keyed by (rule, table, row): the SPEC does not say which
     # case child_id names a health row (one patient may match two case children).
     # AMBIGUOUS: health events are checked against the DOB of the patient they link to.
-    health_flags: set[tuple[str, str, int]] = set()
+    health_flags: set[tuple[str, str, int]] = set(vaccine_flags)
     for j, pt in enumerate(patients):
         if pt["dob"] is not None and pt["dob"] > as_of:
             health_flags.add(("DATE_IN_FUTURE", "patients", pt["row"]))

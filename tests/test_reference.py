@@ -30,6 +30,7 @@ DERIVED = {
     "EPISODE_OVERLAP", "LIKELY_DUPLICATE_CHILD", "MIGRATION_CUTOVER_START",
     "MIGRATION_HISTORY_GAP", "CASE_ONLY", "HEALTH_ONLY", "MATCHED_ON_DEMOGRAPHICS",
     "DOB_MISMATCH", "EVENT_MISSING_IN_CASE", "EVENT_MISSING_IN_HEALTH", "DATE_MISMATCH",
+    "VACCINE_UNKNOWN", "IMMUNISATIONS_STATUS_DISAGREES",
 }
 
 
@@ -532,6 +533,9 @@ SPECIAL_DAYS = [date(2024, 2, 29), date(2025, 12, 19), date(2025, 12, 25), date(
 EVENT_TYPES = ["notification_sent", "notification_received", "iha_requested", "iha",
                "iha_report_sent", "rha", "dental", "immunisation", "immunisations_up_to_date",
                "declined", "was_not_brought", "iha", "rha", "dental", "declined"]
+VACCINE_NAMES = ["6-in-1", "dtap / ipv / hib / hepb", "Infanrix Hexa", "M.M.R", "MMR", "MenB",
+                 "PCV", "Td/IPV", "Repevax", "HPV", "MenACWY", "Rotarix", "Flu (LAIV)", None,
+                 "Hib/MenC", "Prevenar 13", "Typhim Vi"]
 FORENAMES = ["Ann", "ann", "Amy", "Bob"]
 SURNAMES = ["Lee", "LEE", "Ray"]
 
@@ -564,6 +568,8 @@ def authorities(draw):
         detail = None
         if t == "immunisations_up_to_date":
             detail = draw(st.sampled_from(["Y", "N", "Y", "X"]))
+        elif t == "immunisation":
+            detail = draw(st.sampled_from(VACCINE_NAMES))
         elif t in ("declined", "was_not_brought"):
             detail = draw(st.sampled_from(["iha", "rha", "dental", "dental", "other"]))
         return t, some_date(anchors), detail
@@ -577,8 +583,10 @@ def authorities(draw):
         dob_kind = draw(st.integers(0, 6))
         if dob_kind == 0:
             dob = None
-        elif dob_kind <= 3:
+        elif dob_kind <= 2:
             dob = near(date(as_of.year - 5, as_of.month, 1), -400, 400)
+        elif dob_kind == 3:  # a baby or toddler, either side of 1 July 2024
+            dob = near(as_of, -900, -1) if draw(st.booleans()) else near(date(2024, 7, 1), -3, 3)
         else:
             dob = draw(st.dates(date(2006, 1, 1), as_of))
         child = {"child_id": cid, "nhs_number": draw(st.sampled_from(nhs_pool)),
@@ -646,7 +654,7 @@ def authorities(draw):
         [e["start_date"] for e in episodes] + [as_of - timedelta(days=200)]))
     policy = draw(st.sampled_from([
         None, None, {"iha_rule": "28CD"}, {"age5_mode": "lenient"},
-        {"dental_interval_months": 6, "horizon_days": 10},
+        {"dental_interval_months": 6, "horizon_days": 10}, {"imms_grace_days": 0},
         {"notification_target_wd": 3, "notification_lookback_days": 0, "iha_prior_months": 0,
          "horizon_days": 0, "dental_first_due_wd": 20, "event_match_days": 7,
          "compare_months": 6}]))

@@ -40,10 +40,15 @@ def utd(d: date, v: str | None) -> tuple[str, date, str | None]:
     pytest.param([utd(date(2026, 2, 1), "N"), utd(AS_OF, "Y")], "up_to_date", id="on-as-of"),
     # no lower bound: a status recorded before care is still the latest known
     pytest.param([utd(date(2024, 5, 1), "Y")], "up_to_date", id="before-care"),
-    # vaccine events alone do not decide it (a later step)
-    pytest.param([("immunisation", date(2026, 1, 10), "MMR")], "unknown", id="vaccine-only"),
-    pytest.param([utd(date(2026, 1, 10), "N"), ("immunisation", date(2026, 2, 1), "MMR")],
-                 "not_up_to_date", id="vaccine-after-N"),
+    # with vaccine records the records decide (docs/rules.md §R5 extended; more in
+    # test_rule_vaccines.py): one MMR at 10 is short of dtp 4 and mmr 2
+    pytest.param([("immunisation", date(2026, 1, 10), "MMR")], "not_up_to_date",
+                 id="vaccine-only"),
+    pytest.param([utd(date(2026, 1, 10), "Y"), ("immunisation", date(2026, 2, 1), "MMR")],
+                 "not_up_to_date", id="vaccine-after-Y"),
+    # a vaccine dated after as-of is not a record yet: the Y/N decides
+    pytest.param([utd(date(2026, 1, 10), "Y"), ("immunisation", date(2026, 3, 2), "MMR")],
+                 "up_to_date", id="vaccine-after-as-of"),
     # Inputs: stray whitespace and mixed case are read
     pytest.param([utd(date(2026, 1, 10), " y ")], "up_to_date", id="lower-y-spaces"),
     pytest.param([utd(date(2026, 1, 10), "n")], "not_up_to_date", id="lower-n"),

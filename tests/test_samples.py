@@ -274,6 +274,24 @@ def test_planted_defects_give_their_flags(sample200: tuple[Path, dict],
     assert flags200["CASE_ONLY"] <= planted["case_only_children"]
     assert flags200["NHS_NUMBER_MISSING"] <= planted["case_nhs_blank"]
     assert flags200["MIGRATION_CUTOVER_START"] >= planted["periods_started_on_cutover"]
+    # every dose under a product the vaccine table does not know, and nothing else
+    assert flags200.get("VACCINE_UNKNOWN", 0) == planted["vaccines_under_unknown_names"]
+
+
+def test_vaccine_records_for_part_of_the_children(tables200: dict[str, pl.DataFrame],
+                                                  sample200: tuple[Path, dict]) -> None:
+    """docs/rules.md §R5 extended: product names as trusts write them, for part of the
+    children, from birth; some appointments missed."""
+    ev = tables200["events"]
+    imm = ev.filter(pl.col("event_type").str.strip_chars().str.to_lowercase() == "immunisation")
+    names = set(imm["detail"].str.strip_chars().to_list())
+    assert {"Infanrix hexa", "INFANRIX HEXA", "dtap / ipv / hib / hepb", "Bexsero", "M.M.R",
+            "Prevenar 13"} & names and len(names) >= 20
+    planted, n = sample200[1]["planted"], sample200[1]["children"]
+    assert 0.15 * n < planted["children_with_vaccine_records"] < 0.5 * n
+    assert planted["vaccination_appointments_missed"] > 0
+    per_patient = imm.group_by("trust_id", "nhs_number").len()["len"]
+    assert per_patient.max() >= 10  # a whole childhood's record, not one dose
 
 
 def _planted_on_disk(tables: dict[str, pl.DataFrame], manifest: dict) -> None:

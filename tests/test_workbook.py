@@ -42,7 +42,9 @@ def children_frame() -> pl.DataFrame:
         child("C2", nhs_number=None, clock_start=date(2020, 2, 29),
               last_assessment=date(2024, 3, 30), rha_due=date(2025, 3, 30),
               rha_status="overdue", dental_last=date(2024, 1, 31), dental_due=date(2026, 1, 30),
-              dental_status="overdue", iha_status="on_time", oc2_cohort=True),
+              dental_status="overdue", iha_status="on_time", oc2_cohort=True,
+              immunisations_status="not_up_to_date", immunisations_basis="vaccines",
+              immunisations_missing="dtp 5; hpv 1"),
         # Hostile child id, IHA due soon (within 28 days) and not known to health.
         child(HOSTILE[0], nhs_number="9434765919", match_status="case_only",
               clock_start=date(2026, 3, 27), iha_due=date(2026, 4, 24), iha_status="due",
@@ -144,7 +146,7 @@ def test_dates_are_real_dates(book: Path) -> None:
     assert seen >= 10
     ws = wb["Overdue"]
     h = header_index(ws)
-    due = [r[h["Due"]] for r in rows(ws)[1:]]
+    due = [r[h["Due"]] for r in rows(ws)[1:] if r[h["Check"]] != "Immunisations"]
     assert all(d is not None and d.date() <= AS_OF for d in due)  # type: ignore[union-attr,attr-defined]
 
 
@@ -152,10 +154,13 @@ def test_overdue_most_overdue_first(book: Path) -> None:
     ws = openpyxl.load_workbook(book)["Overdue"]
     h = header_index(ws)
     body = rows(ws)[1:]
-    got = [(r[h["Child ID"]], r[h["Check"]], r[h["Days overdue"]]) for r in body]
-    # C2 RHA (366 days), C2 Dental (60), C1 IHA (29); the child out of care is not listed.
-    assert got == [("C2", "RHA", 366), ("C2", "Dental", 60), ("C1", "IHA", 29)]
-    assert ws.auto_filter.ref == "A1:J4"  # child id, NHS number, forename, surname, ...
+    got = [(r[h["Child ID"]], r[h["Check"]], r[h["Days overdue"]], r[h["Missing doses"]])
+           for r in body]
+    # C2 RHA (366 days), C2 Dental (60), C1 IHA (29); the child out of care is not listed;
+    # then C2's missing vaccine doses (no due date).
+    assert got == [("C2", "RHA", 366, "dtp 5; hpv 1"), ("C2", "Dental", 60, "dtp 5; hpv 1"),
+                   ("C1", "IHA", 29, None), ("C2", "Immunisations", None, "dtp 5; hpv 1")]
+    assert ws.auto_filter.ref == "A1:K5"  # child id, NHS number, forename, surname, ...
     assert ws["E2"].fill.fgColor.rgb.endswith("FFC7CE")
 
 
@@ -237,6 +242,9 @@ def test_summary_figures_and_chart(book: Path) -> None:
     assert by_label["Review health assessments overdue"][1] == 1
     assert by_label["Data-quality flags: errors"][1] == 2
     assert by_label["Not known to health"][1] == 2
+    assert by_label["Immunisations decided from vaccine records"][1] == 1
+    assert by_label["  of whom with doses missing"][1] == 1
+    assert by_label["Immunisations decided from a Y/N status"][1] == 0
     ha = by_label["OC2: health assessment in last 12 months (%)"]
     assert ha[1:7] == (90.0, 80.0, 10.0, 90.0, "9 of 10", "8 of 10")
     iha = by_label["Initial health assessments on time (%)"]

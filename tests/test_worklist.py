@@ -63,7 +63,7 @@ def test_overdue_most_days_first_out_of_care_left_out() -> None:
         ("C2", "RHA", 366, False), ("C2", "Dental", 60, False), ("C0", "Dental", 29, True),
         ("C1", "IHA", 29, True)]
     assert got.columns == ["child_id", "nhs_number", "check", "due", "days", "clock_start",
-                           "last", "known"]
+                           "last", "known", "missing"]
     assert got.row(0, named=True)["last"] == date(2024, 3, 30)
     assert got.row(1, named=True)["last"] == date(2025, 1, 30)  # dental: its own last date
     assert got.row(3, named=True)["nhs_number"] == "9434765919"
@@ -166,10 +166,50 @@ def test_worklist_counts() -> None:
     assert got["Not known to health"] == (1, None, "Not known to health")
     assert got["Data-quality flags: errors"][0] == 1  # DATE_MISMATCH is a disagreement
     assert got["Where health and case records disagree"][0] == 0
-    assert list(got) == wl.counts["label"].to_list() and wl.counts.height == 13
+    assert list(got) == wl.counts["label"].to_list() and wl.counts.height == 16
     assert counts(kids.clear(), overdue=wl.overdue.clear(), due_soon=wl.due_soon.clear(),
                   not_known=wl.not_known.clear(), disagreements=wl.disagreements,
                   data_quality=wl.data_quality.clear(), horizon_days=28)["number"].sum() == 0
+
+
+def test_missing_doses_on_overdue_and_due_soon_and_counted() -> None:
+    """docs/rules.md §R5 extended: a child in care whose vaccine records miss doses is on
+    Overdue with the doses (after the dated checks); every check row shows the child's
+    missing doses; the Summary counts the children decided from records and from a Y/N."""
+    kids = children(
+        {"child_id": "V1", "immunisations_status": "not_up_to_date",
+         "immunisations_basis": "vaccines", "immunisations_missing": "dtp 4; mmr 2",
+         "rha_status": "due_soon", "rha_due": date(2026, 4, 7), "clock_start": date(2024, 5, 1)},
+        {"child_id": "V0", "immunisations_status": "not_up_to_date",
+         "immunisations_basis": "vaccines", "immunisations_missing": "hpv 1",
+         "dental_status": "overdue", "dental_due": date(2026, 3, 2)},
+        {"child_id": "V2", "immunisations_status": "up_to_date",
+         "immunisations_basis": "vaccines"},
+        # a Y/N of N: no doses known, not listed
+        {"child_id": "S1", "immunisations_status": "not_up_to_date",
+         "immunisations_basis": "status"},
+        {"child_id": "S2", "immunisations_status": "up_to_date", "immunisations_basis": "status"},
+        # left care: not the nurse's to chase, not counted
+        {"child_id": "X1", "in_care": False, "immunisations_status": "not_up_to_date",
+         "immunisations_basis": "vaccines", "immunisations_missing": "dtp 4"},
+        {"child_id": "U1", "immunisations_status": "unknown"},
+    )
+    over = overdue(kids, AS_OF)
+    assert over.select("child_id", "check", "due", "days", "missing").rows() == [
+        ("V0", "Dental", date(2026, 3, 2), 29, "hpv 1"),
+        ("V0", "Immunisations", None, None, "hpv 1"),
+        ("V1", "Immunisations", None, None, "dtp 4; mmr 2"),
+    ]
+    assert over.row(2, named=True)["clock_start"] == date(2024, 5, 1)
+    assert due_soon(kids, AS_OF, 28).select("child_id", "check", "missing").rows() == [
+        ("V1", "RHA", "dtp 4; mmr 2")]
+    wl = worklist(children=kids, flags=pl.DataFrame(schema=FLAG_SCHEMA), as_of=AS_OF,
+                  horizon_days=28, disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA))
+    got = {label: (n, tone, sheet) for label, n, tone, sheet in wl.counts.rows()}
+    assert got["Immunisations decided from vaccine records"] == (3, None, None)
+    assert got["  of whom with doses missing"] == (2, "overdue", "Overdue")
+    assert got["Immunisations decided from a Y/N status"] == (2, None, None)
+    assert got["Dental checks overdue"][0] == 1
 
 
 def test_worklist_missing_column_is_a_clear_error() -> None:

@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from healthcheck.policy import Policy
-from healthcheck.rules import dental, iha, immunisations, notification, oc2, rha
+from healthcheck.rules import dental, iha, immunisations, notification, oc2, rha, vaccines
 
 EVENT_SCHEMA = {"child_id": pl.String, "event_type": pl.String, "event_date": pl.Date,
                 "detail": pl.String}
@@ -38,7 +38,8 @@ def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: da
     aggs = ev.group_by("child_id").agg(
         *notification.aggregates(policy, as_of, notification_type),
         *[e for rule in RULES[1:] for e in rule.aggregates(policy, as_of)])
-    out = base.join(aggs, on="child_id", how="left")
+    out = (base.join(aggs, on="child_id", how="left")
+           .join(vaccines.doses(ev, policy), on="child_id", how="left"))
     out = notification.notification(out, policy, as_of)
     out = iha.iha(out, policy, as_of)
     out = rha.rha(out, policy, as_of)

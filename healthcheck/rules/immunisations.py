@@ -1,8 +1,12 @@
-"""R5 Immunisations [DfE SSDA903 OC2 IMMUNISATIONS].
+"""R5 Immunisations [DfE SSDA903 OC2 IMMUNISATIONS; UKHSA Green Book ch. 11].
 
-The latest `immunisations_up_to_date` on or before as-of: Y -> up_to_date, N -> not_up_to_date,
-none -> unknown; not_required when there is no clock. Two statuses on the same latest day: N wins
-(the cautious reading, and independent of row order).
+With at least one `immunisation` event on or before as-of (and a date of birth to place the child
+on the schedule), decided from the vaccine records (rules.vaccines): up_to_date when no antigen
+is short of an applying requirement, else not_up_to_date; basis `vaccines`, the short antigens in
+immunisations_missing. Otherwise the latest `immunisations_up_to_date` on or before as-of: Y ->
+up_to_date, N -> not_up_to_date (basis `status`), none -> unknown. Two statuses on the same latest
+day: N wins (the cautious reading, and independent of row order). not_required when there is no
+clock. docs/rules.md §R5 and §R5 extended.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from datetime import date
 import polars as pl
 
 from healthcheck.policy import Policy
+from healthcheck.rules import vaccines
 
-OUTPUT = ("immunisations_status",)
-EVENT_TYPES = ("immunisations_up_to_date",)
+OUTPUT = ("immunisations_status", "immunisations_basis", "immunisations_missing")
+EVENT_TYPES = ("immunisations_up_to_date", *vaccines.EVENT_TYPES)
 
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
@@ -26,11 +31,20 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
 
 
 def immunisations(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+    """Reads the aggregates, the clock, dob and the per-child doses of `vaccines.doses`."""
     latest = pl.col("immunisations_latest")
+    clock = pl.col("clock_start").is_not_null()
+    records = clock & pl.col("imms_records").fill_null(False) & pl.col("dob").is_not_null()
+    out = children.with_columns(
+        immunisations_missing=pl.when(records).then(vaccines.missing(policy, as_of)),
+        immunisations_basis=pl.when(records).then(pl.lit("vaccines"))
+        .when(clock & latest.is_not_null()).then(pl.lit("status")))
     status = (
-        pl.when(pl.col("clock_start").is_null()).then(pl.lit("not_required"))
+        pl.when(~clock).then(pl.lit("not_required"))
+        .when(records & pl.col("immunisations_missing").is_null()).then(pl.lit("up_to_date"))
+        .when(records).then(pl.lit("not_up_to_date"))
         .when(latest % 2 == 1).then(pl.lit("not_up_to_date"))
         .when(latest.is_not_null()).then(pl.lit("up_to_date"))
         .otherwise(pl.lit("unknown"))
     )
-    return children.with_columns(status.alias("immunisations_status"))
+    return out.with_columns(status.alias("immunisations_status"))

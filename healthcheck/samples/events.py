@@ -17,6 +17,7 @@ import numpy as np
 from healthcheck.samples import vocabulary as v
 from healthcheck.samples.days import NAT, months_after, working_days_after
 from healthcheck.samples.draws import Arr, Rng, uniform_int
+from healthcheck.samples.vaccinations import vaccinations
 
 if TYPE_CHECKING:
     from healthcheck.samples.histories import World
@@ -55,6 +56,7 @@ class Periods:
     # none), from which the RHAs follow
     notification_sent: tuple[Arr, Arr] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     iha_done: Arr = field(default_factory=lambda: np.zeros(0, np.int64))
+    planted: dict[str, int] = field(default_factory=dict)  # for the manifest
 
     def emit(self, idx: Arr, etype: int, dates: Arr, detail: Arr | int = 0) -> None:
         """Events of type `etype` for the periods `idx` on `dates`."""
@@ -179,14 +181,6 @@ def dental(p: Periods) -> None:
         rounds += 1
 
 
-def immunisations(p: Periods) -> None:
-    """Vaccines given (about one per period), on any day of the period."""
-    rng, P = p.rng, len(p.child)
-    ii = np.repeat(np.arange(P), rng.poisson(0.9, P))
-    d = uniform_int(rng, p.clock[ii], np.minimum(p.end[ii], p.A), len(ii))
-    p.emit(ii, v.IMM, d, v.D_VACCINE0 + rng.integers(0, len(v.VACCINES), len(ii)))
-
-
 def was_not_brought(p: Periods) -> None:
     """Missed appointments (iha, rha or dental) on any day of the period."""
     rng, P = p.rng, len(p.child)
@@ -196,7 +190,7 @@ def was_not_brought(p: Periods) -> None:
 
 
 HEALTH_EVENTS: tuple[Callable[[Periods], None], ...] = (
-    notifications, iha_requested, iha, rhas, dental, immunisations, was_not_brought,
+    notifications, iha_requested, iha, rhas, dental, vaccinations, was_not_brought,
 )
 
 
@@ -243,5 +237,10 @@ def _case_copy(w: World, p: Periods, h: EventRows) -> Events:
         "assessments_left_out_of_health": int((miss_health & w.has_patient[h.child]).sum()),
         "assessments_lost_before_cutover": int((mirror & lost).sum()),
         "assessment_dates_differing": int((in_case & shifted & (cd != h.date)).sum()),
+        **p.planted,
+        "children_with_vaccine_records": len(np.unique(health.child[health.type == v.IMM])),
+        "vaccines_under_unknown_names": int(np.isin(
+            health.detail[health.type == v.IMM],
+            v.vaccine_code(v.UNKNOWN_PRODUCTS, np.arange(len(v.UNKNOWN_PRODUCTS)))).sum()),
     }
     return Events(health, case, planted)

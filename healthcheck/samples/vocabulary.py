@@ -7,6 +7,8 @@ as one csv file is written in cp1252, as Excel does), NHS numbers from the never
 
 from __future__ import annotations
 
+import numpy as np
+
 from healthcheck.schema import EVENT_TYPES, LEGAL_STATUSES
 
 GIRLS = (
@@ -42,10 +44,27 @@ SURNAMES = (
     "O'Brien", "O'Neill", "McDonald", "MacLeod", "Smith-Jones", "Fraser", "Doherty", "Quinn",
     "Nuñez", "Müller", "Gonçalves", "Sørensen", "Lefèvre", "Brennan", "Lynch", "Gallagher",
 )
-VACCINES = (
-    "MMR", "DTaP/IPV/Hib/HepB", "MenB", "PCV", "Rotavirus", "Hib/MenC", "dTaP/IPV",
-    "Td/IPV", "MenACWY", "HPV", "Flu (LAIV)",
-)
+# Vaccine products as trusts write them (samples.vaccinations), by what was given: brand names,
+# the schedule's names, and odd spacing and case. Every one is in the built-in vaccine table.
+VACCINE_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "hexa": ("Infanrix hexa", "INFANRIX HEXA", "6-in-1", "DTaP/IPV/Hib/HepB",
+             "dtap / ipv / hib / hepb", "Vaxelis", "6 in 1"),
+    "menb": ("Bexsero", "MenB", "Men B", "BEXSERO"),
+    "pcv": ("Prevenar 13", "PCV13", "PCV", "Prevenar13"),
+    "rota": ("Rotarix", "Rotavirus"),
+    "hibmenc": ("Menitorix", "Hib/MenC", "HIB/MENC"),
+    "mmr": ("MMRvaxPRO", "Priorix", "MMR", "M.M.R"),
+    "mmrv": ("ProQuad", "Priorix-Tetra", "MMRV"),
+    "preschool": ("Repevax", "Boostrix-IPV", "DTaP/IPV", "dTaP/IPV", "4-in-1", "Infanrix-IPV"),
+    "teen": ("Revaxis", "Td/IPV", "TD / IPV", "3-in-1"),
+    "menacwy": ("Nimenrix", "MenACWY", "MenQuadfi", "Men ACWY"),
+    "hpv": ("Gardasil 9", "Gardasil", "HPV"),
+}
+# Products the built-in table does not know (VACCINE_UNKNOWN): a hexavalent brand, travel
+# vaccines, the nasal flu vaccine's brand.
+UNKNOWN_PRODUCTS = ("Hexyon", "Typhim Vi", "Avaxim", "Fluenz Tetra")
+VACCINES = tuple(dict.fromkeys(
+    [n for names in VACCINE_PRODUCTS.values() for n in names] + list(UNKNOWN_PRODUCTS)))
 
 # Episodes: placement types, reasons an episode ended, legal statuses, reasons for a new episode.
 PLACEMENT_TYPES = ("U1", "U2", "U3", "U4", "U5", "U6", "R1", "R2", "P1", "H5", "K2", "S1", "Z1")
@@ -65,3 +84,9 @@ RNE_W = (55, 25, 10, 5, 5)
 # Event details by index: what was declined or missed, up to date Y/N, the vaccine given.
 DETAILS = ("", "iha", "rha", "dental", "Y", "N", *VACCINES)
 D_IHA, D_RHA, D_DENTAL, D_Y, D_N, D_VACCINE0 = 1, 2, 3, 4, 5, 6
+
+
+def vaccine_code(names: tuple[str, ...], pick: np.ndarray) -> np.ndarray:
+    """The detail indices of `names[pick]` (an array of positions in `names`)."""
+    codes = np.array([D_VACCINE0 + VACCINES.index(n) for n in names], dtype=np.int64)
+    return codes[pick]
