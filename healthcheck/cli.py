@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from healthcheck import __version__, console
-from healthcheck.errors import EXIT_FLAGS, HealthcheckError, UsageError
+from healthcheck.errors import EXIT_FLAGS, HealthcheckError, OutputsReplaced, UsageError
 
 app = typer.Typer(
     help="Reconcile looked-after children's statutory health checks between the LA case "
@@ -68,10 +68,27 @@ def _edge(fn: F) -> F:
             if e.hint:
                 typer.echo(f"  What to do: {e.hint}", err=True)
             raise typer.Exit(e.exit_code) from None
+        except OutputsReplaced as e:
+            typer.echo(f"Interrupted: the new outputs were written to {e.out}.", err=True)
+            raise typer.Exit(130) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted: no output was changed.", err=True)
             raise typer.Exit(130) from None
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def written(out: Path | None) -> Iterator[None]:
+    """Around what a command does after writing `out` (printing, the next run): a Ctrl-C there
+    says that `out` was written."""
+    try:
+        yield
+    except OutputsReplaced:
+        raise
+    except KeyboardInterrupt:
+        if out is None:
+            raise
+        raise OutputsReplaced(out) from None
 
 
 @contextmanager
@@ -135,11 +152,13 @@ def _ingest(kind: str, path: Path, out: Path, mapping: Path | None) -> None:
     with step(f"Reading {path}"):
         ex = ingest(path, kind, mapping)
         write_ingest(ex, out)
-    for name, frame in ex.tables.items():
-        _echo(f"{name:>14}: {frame.height:>9,} rows")
-    counts = ex.flags.group_by("rule").len().sort("rule").rows()
-    _echo(f"flags: {ex.flags.height:,}" + ("".join(f"\n  {r}: {n:,}" for r, n in counts)))
-    _echo(f"{ex.seconds:.2f} s; written to {out}")
+    with written(out):  # counts, rule codes and column names only: nothing personal
+        for name, frame in ex.tables.items():
+            _echo(f"{name:>14}: {frame.height:>9,} rows")
+        counts = ex.flags.group_by("rule").len().sort("rule").rows()
+        _echo(f"flags: {ex.flags.height:,}" + ("".join(f"\n  {r}: {n:,}" for r, n in counts)))
+        console.print_unrecognised([u._asdict() for u in ex.unrecognised], _echo)
+        _echo(f"{ex.seconds:.2f} s; written to {out}")
 
 
 @ingest_app.command("case")
@@ -207,7 +226,8 @@ def reconcile(
         cutover=parse_day(cutover, "--cutover"), policy_file=policy,
         mapping_case=mapping_case, mapping_health=mapping_health, workbook=not no_workbook,
         history=history, step=step)
-    console.print_summary(result.summary, out, time.perf_counter() - t0, _echo)
+    with written(out):
+        console.print_summary(result.summary, out, time.perf_counter() - t0, _echo)
     failing = console.fail_on(result.summary, fail_on.value if fail_on else None)
     if failing:
         typer.echo(failing, err=True)
@@ -256,7 +276,8 @@ def validate(
     with step("Validating"):
         report = run_validate(kind.value, path, as_of=parse_day(as_of, "--as-of") or date.today(),
                               json_path=json_out, mapping=mapping)
-    print_report(report, _echo)
+    with written(json_out):
+        print_report(report, _echo)
     if not report.success:
         raise typer.Exit(EXIT_FLAGS)
 
@@ -312,13 +333,17 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
                                  else "health")
     # Two weekly runs into one history, so Changes and Trend are filled in: last week's
     # (as-of a week ago) and this week's.
+    written_to: Path | None = None
     for as_of, folder in ((today - timedelta(days=7), "last_week"), (today, "results")):
-        result = run_reconcile(case, health, out / folder, as_of=as_of,
-                               cutover=date.fromisoformat(m["cutover"]),
-                               history=out / "history", step=step)
-    _echo(f"Sample extracts: {case} and {health}")
-    console.print_summary(result.summary, out / "results", time.perf_counter() - t0, _echo)
-    _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")
+        with written(written_to):
+            result = run_reconcile(case, health, out / folder, as_of=as_of,
+                                   cutover=date.fromisoformat(m["cutover"]),
+                                   history=out / "history", step=step)
+        written_to = out / folder
+    with written(out / "results"):
+        _echo(f"Sample extracts: {case} and {health}")
+        console.print_summary(result.summary, out / "results", time.perf_counter() - t0, _echo)
+        _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")
 
 
 def main() -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+MAX_UNRECOGNISED = 20  # lines; past it, "and N more"
 KPI_LINES = ("iha_on_time_pct", "rha_in_date_pct", "oc2_health_assessment_pct",
              "oc2_teeth_check_pct", "oc2_immunisations_pct")
 
 
 def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None]) -> None:
-    """Counts, overdue checks, the main figures (health's and the council's side by side) and
-    the flags by severity."""
+    """Counts, overdue checks, the main figures (health's and the council's side by side), the
+    flags by severity and the columns not read."""
     c = s["counts"]
     st = c["in_care_statuses"]
     echo(f"As of {s['as_of']}: {c['case_children']:,} case children, {c['in_care']:,} in care.")
@@ -36,7 +37,21 @@ def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None
     sev = c["flags_by_severity"]
     echo(f"Flags: {sev.get('error', 0):,} errors, {sev.get('warning', 0):,} warnings, "
          f"{sev.get('info', 0):,} info.")
+    print_unrecognised(s.get("unrecognised_columns", []), echo, "summary.json lists them all")
     echo(f"Written to {out} in {seconds:.1f} s.")
+
+
+def print_unrecognised(columns: list[dict], echo: Callable[[str], None],
+                       rest: str | None = None) -> None:
+    """One line per column not read (`file`, `table`, `column`, `suggestion`: see
+    columns.Unrecognised), the first MAX_UNRECOGNISED of them; `rest` says where the others
+    are listed."""
+    for u in columns[:MAX_UNRECOGNISED]:
+        hint = f" (did you mean {u['suggestion']}?)" if u.get("suggestion") else ""
+        echo(f"Not read: {u['file']}, table {u['table']}, column {u['column']!r}{hint}")
+    if len(columns) > MAX_UNRECOGNISED:
+        echo(f"  and {len(columns) - MAX_UNRECOGNISED:,} more columns not read"
+             + (f" ({rest})." if rest else "."))
 
 
 def pct(v: float | None) -> str:

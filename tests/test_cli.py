@@ -229,3 +229,119 @@ def test_hypothesis_profile_follows_ci() -> None:
     assert settings.get_profile("ci").max_examples > settings.get_profile("quick").max_examples
     loaded = settings.get_profile(profile_name(dict(os.environ)))
     assert settings().max_examples == loaded.max_examples
+
+
+def unrecognised(n: int) -> list[dict]:
+    return [{"file": "case/episodes.csv", "table": "episodes", "column": f"Extra {i}",
+             "suggestion": None} for i in range(n)]
+
+
+def test_print_summary_lists_the_columns_not_read() -> None:
+    cols = [{"file": "case.xlsx", "table": "episodes", "column": "End",
+             "suggestion": "end_date"},
+            {"file": "health/patients.csv", "table": "patients", "column": "GP practice",
+             "suggestion": None}]
+    lines: list[str] = []
+    console.print_summary({**SUMMARY, "unrecognised_columns": cols}, Path("out"), 1.0,
+                          lines.append)
+    assert lines[-3:-1] == [
+        "Not read: case.xlsx, table episodes, column 'End' (did you mean end_date?)",
+        "Not read: health/patients.csv, table patients, column 'GP practice'"]
+    lines.clear()
+    console.print_summary({**SUMMARY, "unrecognised_columns": unrecognised(20)}, Path("out"),
+                          1.0, lines.append)
+    assert sum(x.startswith("Not read:") for x in lines) == 20
+    assert not any("more columns" in x for x in lines)
+
+
+def test_print_summary_caps_the_columns_not_read() -> None:
+    lines: list[str] = []
+    console.print_summary({**SUMMARY, "unrecognised_columns": unrecognised(23)}, Path("out"),
+                          1.0, lines.append)
+    assert [x for x in lines if x.startswith("Not read:")][-1].endswith("column 'Extra 19'")
+    assert lines[-2] == "  and 3 more columns not read (summary.json lists them all)."
+
+
+def test_reconcile_prints_the_columns_not_read(tmp_path: Path) -> None:
+    c, h = write_extract(tmp_path, "case", CASE), write_extract(tmp_path, "health", HEALTH)
+    children = pl.read_csv(c / "children.csv", infer_schema=False)
+    children.with_columns(pl.lit("4").alias("Shoe size")).write_csv(c / "children.csv")
+    r = reconcile(c, h, tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert "table children, column 'Shoe size'" in r.output
+    r = runner.invoke(app, ["ingest", "case", str(c), "--out", str(tmp_path / "i")])
+    assert r.exit_code == 0 and "column 'Shoe size'" in r.output, r.output
+
+
+class FakeResult:
+    summary = SUMMARY
+
+
+@pytest.mark.parametrize("command", ["reconcile", "demo"])
+def test_ctrl_c_after_the_outputs_were_written(command: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C while the summary prints comes after run_reconcile wrote the outputs."""
+    import healthcheck.pipeline
+    import healthcheck.samples
+
+    def interrupted(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(healthcheck.pipeline, "run_reconcile", lambda *a, **k: FakeResult())
+    monkeypatch.setattr(healthcheck.samples, "write_samples",
+                        lambda *a, **k: {"cutover": "2024-10-31"})
+    monkeypatch.setattr(console, "print_summary", interrupted)
+    if command == "reconcile":
+        out = tmp_path / "o"
+        r = reconcile(tmp_path / "c", tmp_path / "h", out)
+    else:
+        out = tmp_path / "d" / "results"
+        r = runner.invoke(app, ["demo", "--out", str(tmp_path / "d")])
+    assert r.exit_code == 130
+    assert f"Interrupted: the new outputs were written to {out}." in r.output
+    assert "no output was changed" not in r.output
+
+
+@pytest.mark.parametrize("raised,message", [
+    ("replaced", "Interrupted: the new outputs were written to {out}."),
+    ("before", "Interrupted: no output was changed."),
+])
+def test_ctrl_c_during_the_run(raised: str, message: str, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """outputs.py raises OutputsReplaced for a Ctrl-C after the new outputs were swapped in;
+    a plain Ctrl-C before it changed nothing."""
+    import healthcheck.pipeline
+    from healthcheck.errors import OutputsReplaced
+
+    out = tmp_path / "o"
+
+    def run(*a: object, **k: object) -> None:
+        raise OutputsReplaced(out) if raised == "replaced" else KeyboardInterrupt
+
+    monkeypatch.setattr(healthcheck.pipeline, "run_reconcile", run)
+    r = reconcile(tmp_path / "c", tmp_path / "h", out)
+    assert r.exit_code == 130
+    assert r.output.strip() == message.format(out=out)
+
+
+def test_ctrl_c_in_the_demo_s_second_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo reconciles last week, then this week: a Ctrl-C in the second run says that
+    last week's outputs were written."""
+    import healthcheck.pipeline
+    import healthcheck.samples
+
+    calls: list[object] = []
+
+    def run(*a: object, **k: object) -> FakeResult:
+        calls.append(a)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return FakeResult()
+
+    monkeypatch.setattr(healthcheck.pipeline, "run_reconcile", run)
+    monkeypatch.setattr(healthcheck.samples, "write_samples",
+                        lambda *a, **k: {"cutover": "2024-10-31"})
+    r = runner.invoke(app, ["demo", "--out", str(tmp_path / "d")])
+    assert r.exit_code == 130 and len(calls) == 2
+    assert r.output.strip() == (
+        f"Interrupted: the new outputs were written to {tmp_path / 'd' / 'last_week'}.")

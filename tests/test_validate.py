@@ -285,7 +285,7 @@ def validate_table(tmp: Path, kind: str, tables: Tables, only: str | None = None
     suites = load_suite(kind)
     if only:
         suites = {only: suites[only]}
-    report = validate_frames(kind, validation_frames(ex), suites, as_of=AS_OF, flags=ex.flags)
+    report = validate_frames(kind, validation_frames(ex), suites, as_of=AS_OF)
     return report.results
 
 

@@ -3,10 +3,11 @@ package) against one extract.
 
 - One reviewed suite file per extract kind, split by table (`suites`); each table's part is run
   as one GX suite (`case.children`, ...) against that table.
-- The data validated is what ingest produced, with derived columns that make visible what
-  ingest blanked out and flagged, converted to pandas for GX (`frames`).
+- The data validated is what ingest produced, with derived columns, from its cell states, that
+  make visible what ingest blanked out, converted to pandas for GX (`frames`).
 - The as-of date is a GX suite parameter: `{"$PARAMETER": "as_of"}` in a suite's kwargs.
-- What GX found is gathered, printed and written as JSON by `report`.
+- What GX found is gathered, printed and written as JSON by `report`, without the values of
+  personal columns (identifiers, names, date of birth): row numbers instead.
 - Empty tables fail (`expect_table_row_count_to_be_between` min 1) for every table, including the
   case system's `health_events`: ingest accepts an extract without health events, but the
   performance team would want to know before publishing figures that the export has none.
@@ -33,7 +34,8 @@ from healthcheck.validate.frames import to_pandas, validation_frames
 from healthcheck.validate.report import (
     ExpectationResult,
     Report,
-    add_raw_values,
+    check_json_path,
+    gx_json,
     print_report,
     result_from_gx,
     write_json,
@@ -48,9 +50,11 @@ def run_validate(kind: str, path: Path, *, as_of: date, json_path: Path | None =
                  mapping: Path | None = None, suite_dir: Traversable | None = None) -> Report:
     """Ingest the extract at `path` and validate each table against the `kind` suite."""
     t0 = time.perf_counter()
+    if json_path is not None:
+        check_json_path(json_path)
     suites = load_suite(kind, suite_dir)
     ex = ingest(Path(path), kind, mapping)
-    report = validate_frames(kind, validation_frames(ex), suites, as_of=as_of, flags=ex.flags,
+    report = validate_frames(kind, validation_frames(ex), suites, as_of=as_of,
                              json_path=json_path)
     report.path = Path(path)
     report.seconds = time.perf_counter() - t0
@@ -58,8 +62,7 @@ def run_validate(kind: str, path: Path, *, as_of: date, json_path: Path | None =
 
 
 def validate_frames(kind: str, frames: dict[str, pl.DataFrame], suites: dict[str, list[dict]],
-                    *, as_of: date, flags: pl.DataFrame | None = None,
-                    json_path: Path | None = None) -> Report:
+                    *, as_of: date, json_path: Path | None = None) -> Report:
     """Run the per-table suites on `frames` (from `validation_frames`) with GX."""
     t0 = time.perf_counter()
     ctx = _context()
@@ -83,10 +86,9 @@ def validate_frames(kind: str, frames: dict[str, pl.DataFrame], suites: dict[str
         batch = _batch_definition(ctx, table).get_batch(
             batch_parameters={"dataframe": to_pandas(frames[table], referenced_columns(exps))})
         vr = batch.validate(suite, expectation_parameters=params, result_format=fmt)
-        raw[table] = vr.to_json_dict()
+        raw[table] = gx_json(vr.to_json_dict())
         for r in vr.results:
             results.append(result_from_gx(table, r, frames[table]))
-    add_raw_values(results, flags)
     report = Report(kind, Path(), as_of, all(r.success for r in results), results,
                     time.perf_counter() - t0, {t: f.height for t, f in frames.items()})
     if json_path is not None:

@@ -1,9 +1,10 @@
 """The frames GX sees: each ingested table (the same reader as `reconcile`; no second reader)
-plus derived columns that make visible what ingest blanked out and flagged, so that the suites
-can fail on it, then converted to pandas (GX 1.x has no polars support):
-  `<date>__unreadable`   raw text of a date cell that could not be read   (DATE_UNPARSEABLE)
-  `<date>__placeholder`  raw text of a placeholder date (1900-01-01, ...)  (DATE_PLACEHOLDER)
-  `nhs_number__invalid`  raw text of an NHS number failing the check digit (NHS_NUMBER_INVALID)
+plus derived columns, from ingest's cell states (`Extract.cells`), that make visible what ingest
+blanked out, so that the suites can fail on it; then converted to pandas (GX 1.x has no polars
+support):
+  `<date>__unreadable`   raw text of a date cell that could not be read   (state unparseable)
+  `<date>__placeholder`  raw text of a placeholder date (1900-01-01, ...)  (state placeholder)
+  `nhs_number__invalid`  raw text of an NHS number failing the check digit (state invalid)
   `nhs_number_or_trust_id` (events) the valid NHS number, else the trust_id: what links an event.
 Each is null on a good row; the suites expect them to be null."""
 
@@ -14,12 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.ingest import Extract
-from healthcheck.schema import EXTRACTS
+from healthcheck.ingest import Extract, typed_cells
 
-# flag rule -> suffix of the derived column holding the raw text ingest could not use
-LOST = {"DATE_UNPARSEABLE": "unreadable", "DATE_PLACEHOLDER": "placeholder",
-        "NHS_NUMBER_INVALID": "invalid"}
+# cell state -> suffix of the derived column holding the raw text ingest could not use
+LOST = {"unparseable": "unreadable", "placeholder": "placeholder", "invalid": "invalid"}
 LINK_COLUMN = "nhs_number_or_trust_id"
 # pandas' datetime64[ns] covers 1677-09-22 .. 2262-04-11; typed dates outside are clipped for GX
 # (they fail every date bound anyway) and shown unclipped in the report.
@@ -30,23 +29,24 @@ def validation_frames(ex: Extract) -> dict[str, pl.DataFrame]:
     """Each ingested table plus the derived columns the suites check (see the module doc)."""
     out = {}
     for table, frame in ex.tables.items():
-        spec = EXTRACTS[ex.kind][table]
-        flags = ex.flags.filter(pl.col("table") == table, pl.col("rule").is_in(list(LOST)))
-        f = frame
-        for rule, suffix in LOST.items():
-            for col, dtype in spec.items():
-                if (rule == "NHS_NUMBER_INVALID") != (col == "nhs_number"):
-                    continue
-                if rule != "NHS_NUMBER_INVALID" and dtype != pl.Date:
-                    continue
-                raw = (flags.filter(pl.col("rule") == rule, pl.col("field") == col)
-                       .select("row", pl.col("value").alias(f"{col}__{suffix}"))
-                       .unique("row", keep="first"))
-                f = f.join(raw, on="row", how="left", maintain_order="left")
+        cells = ex.cells.get(table)
+        if cells is None:  # an Extract built from typed frames: every cell was read
+            cells = typed_cells(frame, ex.kind, table)
+        f = frame.hstack(lost_columns(cells).get_columns())
         if table == "events":
             f = f.with_columns(pl.coalesce("nhs_number", "trust_id").alias(LINK_COLUMN))
         out[table] = f
     return out
+
+
+def lost_columns(cells: pl.DataFrame) -> pl.DataFrame:
+    """From a table's cells (`Extract.cells[table]`), one column per column with a state and
+    way of being lost (`dob__unreadable`, ...): the raw text where the cell was lost so."""
+    stateful = [c.removesuffix("_state") for c in cells.columns if c.endswith("_state")]
+    return cells.select(
+        pl.when(pl.col(f"{c}_state") == state).then(pl.col(f"{c}_raw")).alias(f"{c}__{suffix}")
+        for c in stateful for state, suffix in LOST.items()
+        if state in cells.schema[f"{c}_state"].categories)  # type: ignore[attr-defined]
 
 
 def to_pandas(frame: pl.DataFrame, columns: list[str] | None = None) -> Any:

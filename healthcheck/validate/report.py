@@ -1,14 +1,18 @@
 """What a validation found: one `ExpectationResult` per expectation, gathered in a `Report`;
 the report printed as a table of the failed expectations, and GX's own result written as JSON.
 
-Examples in the report are looked up in the ingested (polars) table by the source row number,
-so they show the value as read; a value that ingest blanked shows the raw text from its flag,
-e.g. `row 12: '31/02/2024' (unreadable)`. GX's result objects are read here, never imported."""
+Examples are the failing rows, looked up in the frame validated (by the source row number), so
+they show the value as read; a value that ingest blanked shows its raw text from the derived
+columns (`frames`), e.g. `row 12: '31/02/2024' (unreadable)`. Values of personal columns
+(`PERSONAL`: identifiers, names, date of birth; docs/rules.md, Validation) are never shown or
+written: their examples are row numbers, with the state of a blank or lost cell. GX's result
+objects are read here, never imported."""
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,9 +21,22 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.validate.frames import LOST
+from healthcheck.errors import OutputError, UsageError
+from healthcheck.validate.frames import LINK_COLUMN, LOST
 
 MAX_EXAMPLES = 5
+# Columns whose values identify a child: never printed or written by validate (docs/rules.md,
+# Validation). Event and episode dates, codes, event types and legal statuses are not personal.
+PERSONAL = frozenset({"child_id", "legacy_id", "la_child_id", "trust_id", "nhs_number",
+                      LINK_COLUMN, "forename", "surname", "dob"})
+# What GX's JSON keeps of a result on a personal column: counts and row numbers.
+_COUNTS = ("element_count", "unexpected_count", "unexpected_percent", "missing_count",
+           "missing_percent", "unexpected_percent_total", "unexpected_percent_nonmissing")
+
+
+def is_personal(column: str) -> bool:
+    """`dob`, `nhs_number__invalid` (the raw text of a personal cell), ..."""
+    return column.split("__")[0] in PERSONAL
 
 
 @dataclass
@@ -30,7 +47,8 @@ class ExpectationResult:
     success: bool
     unexpected: int | None  # rows failing (None for table-level expectations)
     checked: int | None  # rows checked
-    examples: list[tuple[int | None, str]] = field(default_factory=list)  # (row, value)
+    # (row, value); value None: a personal value, not shown
+    examples: list[tuple[int | None, str | None]] = field(default_factory=list)
     why: str = ""
     error: str | None = None  # GX raised instead of evaluating
     condition: str | None = None  # the row_condition, when only some rows are checked
@@ -67,7 +85,7 @@ def result_from_gx(table: str, r: Any, frame: pl.DataFrame) -> ExpectationResult
     err = None
     if r.exception_info and r.exception_info.get("raised_exception"):
         err = str(r.exception_info.get("exception_message") or "GX raised an error")
-    examples: list[tuple[int | None, str]] = []
+    examples: list[tuple[int | None, str | None]] = []
     if not r.success and cols:
         rows: list[int] = []
         for item in res.get("partial_unexpected_index_list") or []:
@@ -101,60 +119,90 @@ def condition_text(c: object) -> str | None:
 
 
 def _examples(frame: pl.DataFrame, rows: list[int],
-              cols: list[str]) -> list[tuple[int | None, str]]:
-    """The values at `rows` as ingested (dates unclipped); blanks are filled in later from flags."""
+              cols: list[str]) -> list[tuple[int | None, str | None]]:
+    """The values at `rows` as validated (dates unclipped); a blank that ingest blanked shows
+    its raw text and why (`'TBC' (unreadable)`). A personal value is None, or the state of its
+    cell (`blank`, `unreadable`, ...); in a pair or compound it shows as `col=(personal)`."""
     if not rows:
         return []
+    lost = {c: [(f"{c}__{s}", s) for s in LOST.values() if f"{c}__{s}" in frame.columns]
+            for c in cols}
     got = {d["row"]: d for d in frame.filter(pl.col("row").is_in(rows))
-           .select("row", *cols).to_dicts()}
-    out: list[tuple[int | None, str]] = []
+           .select("row", *cols, *{n for c in cols for n, _ in lost[c]}).to_dicts()}
+    out: list[tuple[int | None, str | None]] = []
     for row in rows:
         d = got.get(row, {})
-        vals = [_show(d.get(c)) for c in cols]
-        out.append((row, vals[0] if len(cols) == 1 else
-                    ", ".join(f"{c}={v}" for c, v in zip(cols, vals, strict=True))))
+        vals = [_show(d, c, lost[c]) for c in cols]
+        out.append((row, vals[0] if len(cols) == 1 else ", ".join(
+            f"{c}={'(personal)' if v is None else v}" for c, v in zip(cols, vals, strict=True))))
     return out
 
 
-def _show(v: object) -> str:
+def _show(d: dict, col: str, lost: list[tuple[str, str]]) -> str | None:
+    v = d.get(col)
     if v is None:
-        return "blank"
+        why = next(((d[n], s) for n, s in lost if d.get(n) is not None), None)
+        if why is None:
+            return "blank"
+        return why[1] if is_personal(col) else f"{_text(why[0])} ({why[1]})"
+    if is_personal(col):
+        return None
     if isinstance(v, date):
         return v.isoformat()
-    if isinstance(v, str):
-        return repr(v if len(v) <= 40 else v[:37] + "...")
-    return str(v)
+    return _text(v) if isinstance(v, str) else str(v)
 
 
-def add_raw_values(results: list[ExpectationResult], flags: pl.DataFrame | None) -> None:
-    """A blank example that ingest blanked out shows the raw text from its flag instead."""
-    if flags is None or flags.is_empty():
-        return
-    wanted = {(r.table, row, r.column) for r in results for row, v in r.examples
-              if v == "blank" and row is not None and r.column and "," not in r.column}
-    if not wanted:
-        return
-    lost = flags.filter(pl.col("rule").is_in(list(LOST)),
-                        pl.col("row").is_in([w[1] for w in wanted]))
-    raw = {(t, row, f): (rule, v) for t, row, f, rule, v in
-           lost.select("table", "row", "field", "rule", "value").iter_rows()}
-    for r in results:
-        col = r.column or ""
-        r.examples = [
-            (row, f"{raw[(r.table, row, col)][1]!r} ({LOST[raw[(r.table, row, col)][0]]})")
-            if v == "blank" and (r.table, row, col) in raw else (row, v)
-            for row, v in r.examples]
+def _text(v: str) -> str:
+    return repr(v if len(v) <= 40 else v[:37] + "...")
+
+
+def gx_json(result: dict) -> dict:
+    """GX's result of one table (`to_json_dict()`), without the values of personal columns:
+    an expectation on one keeps its counts and the rows (`partial_unexpected_index_list`)."""
+    out = dict(result)
+    out["results"] = []
+    for r in result.get("results", []):
+        kw = (r.get("expectation_config") or {}).get("kwargs") or {}
+        cols = [kw.get("column"), kw.get("column_A"), kw.get("column_B"),
+                *kw.get("column_list", [])]
+        if any(c and is_personal(c) for c in cols):
+            res = r.get("result") or {}
+            kept = {k: res[k] for k in _COUNTS if k in res}
+            if "partial_unexpected_index_list" in res:
+                kept["partial_unexpected_index_list"] = [
+                    i.get("row") if isinstance(i, dict) else i
+                    for i in res["partial_unexpected_index_list"] or []]
+            r = {**r, "result": {**kept, "values_withheld": "personal"}}
+        out["results"].append(r)
+    return out
+
+
+def check_json_path(path: Path) -> None:
+    """Refuse a `--json` target that is a folder, before any work is done."""
+    if Path(path).is_dir():
+        raise UsageError(f"--json {path} is a folder", "give a file name, e.g. "
+                         f"{Path(path) / 'validation.json'}")
 
 
 def write_json(path: Path, doc: dict) -> None:
-    """Owner-only, written whole or not at all (the examples are children's data)."""
+    """Owner-only (0600, whatever an older file's permissions), written whole or not at all:
+    a new temporary file of its own (never one left by a killed run) renamed over `path`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2, default=str)
-    os.replace(tmp, path)
+    check_json_path(path)
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:  # mkstemp: 0600
+            json.dump(doc, f, indent=2, default=str)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise OutputError(f"--json {path}: cannot write it ({e.strerror or e})",
+                          "give a file in a folder you can write to") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def print_report(report: Report, echo: Callable[[str], None]) -> None:
@@ -169,11 +217,11 @@ def print_report(report: Report, echo: Callable[[str], None]) -> None:
         w_e = max(11, *(len(r.expectation) for r in failed))
         echo("")
         echo(f"{'table':<{w_t}}  {'column':<{w_c}}  {'expectation':<{w_e}}  {'failed':>9}  "
-             "examples (row: value)")
-        echo(f"{'-' * w_t}  {'-' * w_c}  {'-' * w_e}  {'-' * 9}  {'-' * 21}")
+             "examples (row: value; personal values not shown)")
+        echo(f"{'-' * w_t}  {'-' * w_c}  {'-' * w_e}  {'-' * 9}  {'-' * 47}")
         for r in failed:
             count = "error" if r.error else "-" if r.unexpected is None else f"{r.unexpected:,}"
-            ex = "; ".join(v if row is None else f"{row}: {v}" for row, v in r.examples)
+            ex = examples_text(r.examples)
             if r.error:
                 ex = r.error
             echo(f"{r.table:<{w_t}}  {r.column or '(table)':<{w_c}}  {r.expectation:<{w_e}}  "
@@ -184,3 +232,12 @@ def print_report(report: Report, echo: Callable[[str], None]) -> None:
         echo(f"{len(failed)} of {n} expectations failed")
     else:
         echo(f"All {n} expectations passed")
+
+
+def examples_text(examples: list[tuple[int | None, str | None]]) -> str:
+    """`2: '30/02/2025' (unreadable); 4: blank`, or `rows 1, 3` when no value is shown."""
+    if examples and all(v is None for _, v in examples):
+        return ("row " if len(examples) == 1 else "rows ") + ", ".join(
+            str(row) for row, _ in examples)
+    return "; ".join(str(v) if row is None else f"{row}" if v is None else f"{row}: {v}"
+                     for row, v in examples)
