@@ -187,8 +187,11 @@ def ingest_health(path: Path, out: Annotated[Path, typer.Option("--out")],
 @_edge
 def reconcile(
     case: CasePath,
-    health: HealthPath,
     out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    health: Annotated[Path | None, typer.Option(
+        "--health", help="Health-trust extract: .xlsx or folder of .csv files. Without it, "
+                         "the case system's own health events are used and the trust's record "
+                         "is not checked.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date to report at "
                                               "(default today).")] = None,
     period_start: Annotated[str | None, typer.Option(
@@ -209,6 +212,9 @@ def reconcile(
     history: Annotated[Path | None, typer.Option(
         "--history", help="Folder keeping every run: adds changes.csv, revisions.csv and "
                           "trend.csv.")] = None,
+    year_end: Annotated[str | None, typer.Option(
+        "--year-end", help="The OC2 year end to forecast (default the first 31 March on or "
+                           "after as-of).")] = None,
 ) -> None:
     """Reconcile the two extracts and write children.csv, flags.csv, kpis.csv, summary.json
     and worklist.xlsx.
@@ -225,7 +231,7 @@ def reconcile(
         period_end=parse_day(period_end, "--period-end"),
         cutover=parse_day(cutover, "--cutover"), policy_file=policy,
         mapping_case=mapping_case, mapping_health=mapping_health, workbook=not no_workbook,
-        history=history, step=step)
+        history=history, year_end=parse_day(year_end, "--year-end"), step=step)
     with written(out):
         console.print_summary(result.summary, out, time.perf_counter() - t0, _echo)
     failing = console.fail_on(result.summary, fail_on.value if fail_on else None)

@@ -4,7 +4,9 @@
 For matched children, over the 24 months to as-of: each health event is paired with the case
 event of the same type nearest in date within 31 days (and each case event with the nearest
 health event). No partner -> EVENT_MISSING_IN_CASE / EVENT_MISSING_IN_HEALTH; a partner on
-another date -> DATE_MISMATCH (raised once, from the health event's side).
+another date -> DATE_MISMATCH (raised once, from the health event's side). A
+`health_assessment` (initial or review, the source does not say) pairs with an `iha`, an `rha`
+or another `health_assessment`, and they with it (docs/rules.md "health_assessment").
 """
 
 from __future__ import annotations
@@ -31,9 +33,16 @@ COLUMNS = ("child_id", "event_type", "event_date", "row")
 
 
 def _nearest(left: pl.LazyFrame, right: pl.LazyFrame, days: int) -> pl.LazyFrame:
-    """Each row of `left` with the date of its nearest `right` event (same child and type)."""
+    """Each row of `left` with the date of its nearest `right` event (same child and type, a
+    health_assessment standing for an iha or rha and either for it)."""
     r = right.select("child_id", "event_type", pl.col("event_date").alias("other_date"),
-                     pl.col("event_date").alias("_key")).sort("_key")
+                     pl.col("event_date").alias("_key"))
+    kind = pl.col("event_type")
+    stand_ins = [r.filter(kind == "health_assessment").with_columns(event_type=pl.lit(t))
+                 for t in ("iha", "rha")]
+    stand_ins.append(r.filter(kind.is_in(["iha", "rha"]))
+                     .with_columns(event_type=pl.lit("health_assessment")))
+    r = pl.concat([r, *stand_ins]).sort("_key")
     return left.sort("event_date").join_asof(
         r, left_on="event_date", right_on="_key", by=["child_id", "event_type"],
         strategy="nearest", tolerance=f"{days}d", check_sortedness=False,

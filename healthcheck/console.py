@@ -16,14 +16,23 @@ def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None
     flags by severity and the columns not read."""
     c = s["counts"]
     st = c["in_care_statuses"]
+    print_return(s, echo)
     echo(f"As of {s['as_of']}: {c['case_children']:,} case children, {c['in_care']:,} in care.")
     echo("Overdue (in care): IHA {}, RHA {}, dental {}.".format(
         st["iha_status"].get("overdue", 0), st["rha_status"].get("overdue", 0),
         st["dental_status"].get("overdue", 0)))
     fig = {(k["measure"], k["source"]): k["value"] for k in s["kpis"]}
     for m in KPI_LINES:
-        h, ca = fig.get((m, "health")), fig.get((m, "case"))
-        echo(f"  {m:<27} health {pct(h):>7}   case {pct(ca):>7}")
+        h, ca, r = fig.get((m, "health")), fig.get((m, "case")), fig.get((m, "return"))
+        echo(f"  {m:<27} health {pct(h):>7}   case {pct(ca):>7}"
+             + (f"   return {pct(r):>7}" if (m, "return") in fig else ""))
+    if s.get("oc2_forecast_children") is not None:
+        ye = {k["measure"]: k["value"] for k in s["kpis"]
+              if k["measure"].startswith("oc2_year_end_")}
+        echo(f"Year end {s['year_end']}: {s['oc2_forecast_children']:,} children forecast in "
+             "the OC2 cohort; done so far: health assessment "
+             f"{pct(ye.get('oc2_year_end_health_assessment_done_pct'))}, teeth check "
+             f"{pct(ye.get('oc2_year_end_teeth_check_done_pct'))} (oc2_forecast.csv).")
     hist = s.get("history")
     if hist:
         prev = hist["compared_with"]
@@ -52,6 +61,24 @@ def print_unrecognised(columns: list[dict], echo: Callable[[str], None],
     if len(columns) > MAX_UNRECOGNISED:
         echo(f"  and {len(columns) - MAX_UNRECOGNISED:,} more columns not read"
              + (f" ({rest})." if rest else "."))
+
+
+def print_return(s: dict, echo: Callable[[str], None]) -> None:
+    """The case extract's format, what was read and not used, a case-only run, the OC2 check
+    (docs/rules.md "Reading a 903 return", "Case-only runs", "Checking the OC2 return")."""
+    fmt = {"ssda903": "an SSDA903 return", "ssd": "an SSD export"}.get(s.get("case_format", ""))
+    if fmt:
+        echo(f"Case extract read as {fmt}.")
+    for u in s.get("read_not_used", []):
+        what = ", ".join(u["columns"]) if u["columns"] else "rows"
+        echo(f"  read, not used: {u['table']} ({u['rows']:,} rows): {what} - {u['reason']}")
+    if not s.get("health_checked", True):
+        echo(s["health_note"])
+    if "oc2_return" in s:
+        o = s["oc2_return"]
+        echo(f"OC2 return: {o['rows']:,} rows checked against the R6 cohort" + (
+            f" and the {o['checked_against']} record's events." if o["values_checked"] else
+            "; its values were not checked (no record of health events to check them with)."))
 
 
 def pct(v: float | None) -> str:

@@ -20,20 +20,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from healthcheck import normalise as nz
 from healthcheck.cells import TableCells, cell_check
 from healthcheck.columns import Unrecognised
-from healthcheck.read import Mapping, RawTable, file_hash, read_tables
+from healthcheck.read import Mapping, RawTable, file_hash, read_extract
+from healthcheck.rules.oc2_return import type_oc2
 from healthcheck.schema import (
     DATE_STATES,
     EXTRACTS,
+    FLAG_SCHEMA,
     LOST_STATES,
     NHS_STATES,
     table_schema,
 )
+
+if TYPE_CHECKING:
+    from healthcheck.formats import Adapted
 
 UPPER_CODES = {"legal_status", "rne", "sex", "placement_type", "reason_end"}
 
@@ -53,6 +59,11 @@ class Extract:
     raw_rows: dict[str, int] = field(default_factory=dict)
     cells: dict[str, pl.DataFrame] = field(default_factory=dict)  # see the module doc
     unrecognised: list[Unrecognised] = field(default_factory=list)  # columns read and not used
+    # A case extract read through an adapter (healthcheck/formats): its format, the other
+    # tables the rules read (the 903 `oc2`, typed) and what was read and not used.
+    format: str = "canonical"
+    extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+    unused: list[dict[str, Any]] = field(default_factory=list)
 
 
 def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extract:
@@ -60,9 +71,36 @@ def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extr
     t0 = time.perf_counter()
     if not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
-    ex = ingest_tables(read_tables(Path(path), kind, mapping), kind, Path(path))
+    raw, adapted = read_extract(Path(path), kind, mapping)
+    ex = (ingest_tables(raw, kind, Path(path)) if adapted is None
+          else ingest_adapted(adapted, Path(path)))
     ex.seconds = time.perf_counter() - t0
     return ex
+
+
+def ingest_adapted(adapted: Adapted, path: Path) -> Extract:
+    """Normalise a case extract read through an adapter: each part of a table typed as any
+    table is, the parts stacked (the SSD's health events come from two tables; a flag names
+    its part's file), the 903 `oc2` typed for the OC2 check."""
+    files = {name: rts[0].file for name, rts in adapted.tables.items()}
+    files.update({name: rt.file for name, rt in adapted.extra.items()})
+    hashes = {f: file_hash(Path(f)) for f in sorted(set(adapted.files)) if Path(f).is_file()}
+    tables: dict[str, pl.DataFrame] = {}
+    cells: dict[str, pl.DataFrame] = {}
+    flags: list[pl.DataFrame] = [adapted.flags]
+    for name, rts in adapted.tables.items():
+        typed = [normalise_table(rt, "case") for rt in rts]
+        tables[name] = pl.concat([t for t, _, _ in typed])
+        cells[name] = pl.concat([c for _, c, _ in typed])
+        flags.extend(f for _, _, f in typed)
+    extra = {}
+    for name, rt in adapted.extra.items():
+        extra[name], tflags = type_oc2(rt)
+        flags.append(tflags)
+    rows = {n: sum(rt.frame.height for rt in rts) for n, rts in adapted.tables.items()}
+    rows.update({n: rt.frame.height for n, rt in adapted.extra.items()})
+    return Extract("case", path, tables, files, hashes, pl.concat(flags), raw_rows=rows,
+                   cells=cells, format=adapted.format, extra=extra, unused=adapted.unused)
 
 
 def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path) -> Extract:
@@ -78,6 +116,14 @@ def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path) -> Extract:
     return Extract(kind, path, tables, files, hashes, pl.concat(flags),
                    raw_rows={n: rt.frame.height for n, rt in raw.items()}, cells=cells,
                    unrecognised=[u for rt in raw.values() for u in rt.unrecognised])
+
+
+def empty_extract(kind: str) -> Extract:
+    """An extract with no rows (a case-only run has no health extract)."""
+    tables = {t: pl.DataFrame(schema=table_schema(t)) for t in EXTRACTS[kind]}
+    return Extract(kind, Path(), tables, dict.fromkeys(tables, f"(no {kind} extract)"), {},
+                   pl.DataFrame(schema=FLAG_SCHEMA),
+                   cells={t: typed_cells(f, kind, t) for t, f in tables.items()})
 
 
 def typed_cells(table: pl.DataFrame, kind: str, name: str) -> pl.DataFrame:
@@ -222,7 +268,8 @@ def _detail(event_type: pl.Expr, detail: pl.Expr) -> pl.Expr:
           .when(up.is_in(nz.NO)).then(pl.lit("N")).otherwise(detail))
     low = detail.str.to_lowercase().str.replace_all(r"[\s_\-]+", "")
     assessment = low.replace({"initialhealthassessment": "iha", "reviewhealthassessment": "rha",
-                              "dentalcheck": "dental", "dentist": "dental"})
+                              "dentalcheck": "dental", "dentist": "dental",
+                              "healthassessment": "health_assessment"})
     return (pl.when(event_type == "immunisations_up_to_date").then(yn)
             .when(event_type.is_in(["declined", "was_not_brought"])).then(assessment)
             .otherwise(detail))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from healthcheck.errors import HealthcheckError, OutputError, OutputsReplaced, UsageError
+from healthcheck.forecast import FORECAST_SCHEMA
 
 if TYPE_CHECKING:
     from healthcheck.reconcile import Result
@@ -238,8 +239,8 @@ def write_json(data: dict) -> Callable[[Path], None]:
 
 
 # Every file `write_result` may write (an input of that name beside them is refused).
-OUTPUT_NAMES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "worklist.xlsx",
-                "changes.csv", "revisions.csv", "trend.csv")
+OUTPUT_NAMES = ("children.csv", "flags.csv", "kpis.csv", "summary.json", "oc2_forecast.csv",
+                "worklist.xlsx", "changes.csv", "revisions.csv", "trend.csv")
 
 
 def write_result(result: Result, out: Path, *, workbook: bool = True,
@@ -249,6 +250,10 @@ def write_result(result: Result, out: Path, *, workbook: bool = True,
         "flags.csv": write_csv(result.flags),
         "kpis.csv": write_csv(result.kpis),
         "summary.json": write_json(result.summary),
+        # written by every run (only its header at or after the year end), so that an earlier
+        # run's forecast is never left beside these outputs
+        "oc2_forecast.csv": write_csv(result.forecast if result.forecast is not None
+                                      else pl.DataFrame(schema=FORECAST_SCHEMA)),
     }
     if week is not None:  # with a history (docs/rules.md "The named nurse's week")
         writers["changes.csv"] = write_csv(week.changes)

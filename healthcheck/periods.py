@@ -37,22 +37,33 @@ def usable_episodes(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.La
 
 def periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date,
             prepared: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Every period of care: child_id, period, period_start, period_end, clock_start, first_row.
+    """Every period of care: child_id, period, period_start, period_end, clock_start, first_row,
+    before_extract.
 
+    A period whose first episode has an rne other than S (and not blank) began before the
+    extract (a 903 return holds only the year's episodes; an SSD export may start at a
+    migration): its clock starts at that episode's start, the earliest known, when the period
+    has a clock at all (docs/rules.md "Periods that began before the extract").
     `prepared`: the output of `usable_episodes`, when the caller already has it.
     """
     short = pl.col("legal_status").is_in(SHORT_BREAK_STATUSES).fill_null(False)
     ep = prepared if prepared is not None else usable_episodes(episodes, as_of)
+    first_rne = pl.col("rne").first()
+    before = (first_rne.is_not_null() & (first_rne != "S")).alias("before_extract")
+    clock = pl.col("start_date").filter(~short).min()
     return ep.group_by("child_id", "period").agg(
         period_start=pl.col("start_date").first(),
         period_end=pl.col("end_date").last(),
-        clock_start=pl.col("start_date").filter(~short).min(),
+        clock_start=pl.when(before & clock.is_not_null()).then(pl.col("start_date").first())
+        .otherwise(clock),
         first_row=pl.col("row").first(),
+        before_extract=before,
     )
 
 
 def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
-    """Per child: its latest period started on or before as-of, in_care and oc2_cohort.
+    """Per child: its latest period started on or before as-of, in_care, oc2_cohort and
+    before_extract (see `periods`).
 
     In care: an episode covers as-of (start <= as-of, end blank or after as-of).
     OC2 cohort [DfE SSDA903]: in care, looked after for the whole of the 12 months up to as-of
@@ -73,4 +84,5 @@ def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Laz
     return latest.with_columns(
         oc2_cohort=pl.col("in_care") & (pl.col("period_start") <= year_ago)
         & ~pl.col("short_break_in_year"),
-    ).select("child_id", "period_start", "period_end", "clock_start", "in_care", "oc2_cohort")
+    ).select("child_id", "period_start", "period_end", "clock_start", "in_care", "oc2_cohort",
+              "before_extract")

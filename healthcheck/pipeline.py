@@ -18,21 +18,25 @@ def _no_step(label: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-def run_reconcile(case: Path, health: Path, out: Path, *, as_of: date,
+def run_reconcile(case: Path, health: Path | None, out: Path, *, as_of: date,
                   period_start: date | None = None, period_end: date | None = None,
                   cutover: date | None = None, policy_file: Path | None = None,
                   mapping_case: Path | None = None, mapping_health: Path | None = None,
                   workbook: bool = True, history: Path | None = None,
+                  year_end: date | None = None,
                   step: Callable[[str], AbstractContextManager[None]] = _no_step) -> Result:
+    """`health` None: a case-only run (docs/rules.md "Case-only runs")."""
     policy = load_policy(policy_file)
-    check_out(out, [case, health], OUTPUT_NAMES)  # refused before any work, not at write time
+    # refused before any work, not at write time
+    check_out(out, [p for p in (case, health) if p is not None], OUTPUT_NAMES)
     found = read_history(history) if history is not None else []  # checked before any work
     with step("Reading the two extracts"):
         c = ingest(case, "case", mapping_case)
-        h = ingest(health, "health", mapping_health)
+        h = ingest(health, "health", mapping_health) if health is not None else None
     with step("Reconciling"):
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
-                           period_end=period_end, cutover=cutover, policy=policy)
+                           period_end=period_end, cutover=cutover, policy=policy,
+                           year_end=year_end)
     week = None
     if history is not None:
         with step("Comparing with the history"):

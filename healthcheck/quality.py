@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from healthcheck.flags import Checks, make_flags, no_flags
+from healthcheck.flags import Checks, all_flags, make_flags, no_flags
 from healthcheck.ingest import Extract
 from healthcheck.periods import periods
 from healthcheck.schema import CHECK_TYPES
@@ -30,6 +30,7 @@ class Context:
     health_events: pl.DataFrame  # health events with pid and child_id (one row per link)
     as_of: date
     cutover: date | None
+    health_checked: bool = True  # False in a case-only run: no match or comparison flags
 
     def cfile(self, table: str) -> str:
         return self.case.files[table]
@@ -210,6 +211,33 @@ def migration_cutover_start(ctx: Context) -> pl.LazyFrame:
                       **{**_case(ctx, "episodes"), "row": pl.col("first_row")})
 
 
+@check("PERIOD_STARTED_BEFORE_EXTRACT", "info",
+       "Period of care began before the extract (its first episode is not a new period, RNE "
+       "S): its start, notification and IHA are not in the extract and are not measured; RHA, "
+       "dental and immunisations are.")
+def period_started_before_extract(ctx: Context) -> pl.LazyFrame:
+    """A period whose first episode's rne is neither S nor blank began before the extract
+    (docs/rules.md "Periods that began before the extract"); flagged on that episode."""
+    ep = ctx.case.tables["episodes"].lazy()
+    p = (periods(ep, ctx.as_of).filter(pl.col("before_extract"))
+         .join(ctx.kids.lazy().select("child_id"), on="child_id", how="semi")
+         .join(ep.select(first_row="row", rne="rne"), on="first_row", how="left"))
+    return make_flags(p, "PERIOD_STARTED_BEFORE_EXTRACT", field="rne", value=pl.col("rne"),
+                      **{**_case(ctx, "episodes"), "row": pl.col("first_row")})
+
+
+@check("CHILD_WITHOUT_EPISODES", "info",
+       "Child has no episode of care in the extract: check whether the child was looked after "
+       "in the year, and add the episodes or remove the child.")
+def child_without_episodes(ctx: Context) -> pl.LazyFrame:
+    """A child of the children table (a 903 header) with no episode at all."""
+    ep = ctx.case.tables["episodes"].lazy().select("child_id")
+    kids = ctx.kids.lazy().join(ep, on="child_id", how="anti")
+    return make_flags(kids, "CHILD_WITHOUT_EPISODES", field="child_id",
+                      value=pl.col("child_id"), nhs_number=pl.col("nhs_number"),
+                      **_case(ctx, "children"))
+
+
 @check("MIGRATION_HISTORY_GAP", "warning",
        "Health history before the cutover is missing from the case system but the health "
        "extract has it: back-record the assessments in the case system.")
@@ -277,6 +305,14 @@ def dob_mismatch(ctx: Context) -> pl.LazyFrame:
                                       pl.col("patient_dob")))
 
 
+# The checks that compare the two systems: not made when the trust's record is not given.
+RECONCILING = (migration_history_gap, case_only, health_only, matched_on_demographics,
+               dob_mismatch)
+
+
 def derived_flags(ctx: Context) -> pl.LazyFrame:
-    """Every check's flags, as one lazy query (reconcile computes it with the rules)."""
-    return check.flags(ctx)
+    """Every check's flags, as one lazy query (reconcile computes it with the rules); in a
+    case-only run, not the checks that compare the two systems."""
+    if ctx.health_checked:
+        return check.flags(ctx)
+    return all_flags([c(ctx) for _, c in check.checks if c not in RECONCILING])

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -21,6 +22,9 @@ from healthcheck.columns import Unrecognised, choose_columns, closest, header_li
 from healthcheck.columns import name_key as name_key
 from healthcheck.errors import InputError, UsageError, read_toml
 from healthcheck.schema import EXTRACTS, REQUIRED_COLUMNS
+
+if TYPE_CHECKING:
+    from healthcheck.formats import Adapted
 
 OPTIONAL_TABLES = {"health_events"}  # a case system may export no health events
 BOM = b"\xef\xbb\xbf"
@@ -203,7 +207,24 @@ def _sources(path: Path) -> list[Source]:
                      "give the extract as an .xlsx workbook or a folder of .csv files")
 
 
-def read_tables(path: Path, kind: str, mapping: Mapping | None = None) -> dict[str, RawTable]:
+def read_extract(path: Path, kind: str, mapping: Mapping | None = None
+                 ) -> tuple[dict[str, RawTable], Adapted | None]:
+    """The tables of one extract as text, canonically named; a case extract in another format
+    (a 903 return, the SSD: healthcheck/formats) through its adapter instead, unless a mapping
+    file says how to read it."""
+    mapping = mapping or Mapping()
+    sources = _sources(Path(path))
+    if kind == "case" and not (mapping.tables or mapping.columns):
+        from healthcheck.formats import adapt, as_sources
+
+        adapted = adapt(as_sources(sources), _read_csv)
+        if adapted is not None:
+            return {}, adapted
+    return read_tables(path, kind, mapping, sources), None
+
+
+def read_tables(path: Path, kind: str, mapping: Mapping | None = None,
+                sources: list[Source] | None = None) -> dict[str, RawTable]:
     """Read the tables of one extract (`kind` = case | health) as text, canonically named.
 
     Two sheets or files that name the same table (`Episodes` and `Episodes_`, or two mapped
@@ -213,7 +234,7 @@ def read_tables(path: Path, kind: str, mapping: Mapping | None = None) -> dict[s
     canonical = {name_key(t): t for t in spec}
     claimed: dict[str, list[Source]] = {}
     others: list[str] = []
-    for src in _sources(Path(path)):
+    for src in sources if sources is not None else _sources(Path(path)):
         name, _, data = src
         key = name_key(Path(name).stem if isinstance(data, Path) else name)
         table = canonical.get(name_key(mapping.tables.get(key, key)))

@@ -16,7 +16,8 @@ from healthcheck.calendar import year_start
 from healthcheck.compare import compare_events, disagreement_flags
 from healthcheck.errors import UsageError
 from healthcheck.flags import CODES, SEVERITY_ORDER, all_flags
-from healthcheck.ingest import Extract
+from healthcheck.forecast import default_year_end, forecast, forecast_kpis
+from healthcheck.ingest import Extract, empty_extract
 from healthcheck.kpis import differences, kpis, membership
 from healthcheck.lost_iha import iha_not_recorded, lost_iha
 from healthcheck.match import link_events, match_children
@@ -27,6 +28,7 @@ from healthcheck.recompute import Prepared
 from healthcheck.revisions import event_recorded_late
 from healthcheck.rules import vaccines
 from healthcheck.rules.evaluate import evaluate
+from healthcheck.rules.oc2_return import check_oc2, return_kpis
 from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
 
 
@@ -45,6 +47,8 @@ class Result:
     members: pl.DataFrame = field(default_factory=pl.DataFrame)
     prepared: Prepared | None = None  # what figures at other dates are recomputed from
     lost_iha: pl.DataFrame = field(default_factory=pl.DataFrame)  # IHA_NOT_RECORDED children
+    forecast: pl.DataFrame | None = None  # oc2_forecast.csv, before the year end only
+    year_end: date | None = None
 
 
 def default_period(as_of: date) -> tuple[date, date]:
@@ -52,10 +56,16 @@ def default_period(as_of: date) -> tuple[date, date]:
     return year_start(as_of), as_of
 
 
-def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date | None = None,
-              period_end: date | None = None, cutover: date | None = None,
-              policy: Policy | None = None) -> Result:
+def reconcile(case: Extract, health: Extract | None, *, as_of: date,
+              period_start: date | None = None, period_end: date | None = None,
+              cutover: date | None = None, policy: Policy | None = None,
+              year_end: date | None = None) -> Result:
+    """`health` None: a case-only run. The statuses come from the case system's own health
+    events, and nothing is matched or compared (docs/rules.md "Case-only runs")."""
     policy = policy or Policy()
+    checked = health is not None
+    health = health if health is not None else empty_extract("health")
+    year_end = year_end or default_year_end(as_of)
     d_start, d_end = default_period(as_of)
     period_start = period_start or d_start
     period_end = period_end or d_end
@@ -77,7 +87,7 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
     # The rules on each source, the event comparison and the cross-row checks are independent:
     # polars runs them together.
     lbase = base.lazy()
-    ctx = Context(case, health, kids, latest, link, hev, as_of, cutover)
+    ctx = Context(case, health, kids, latest, link, hev, as_of, cutover, checked)
     h_status, c_status, disagreements, derived = pl.collect_all([
         evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received"),
         evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent"),
@@ -85,10 +95,24 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
         derived_flags(ctx),
     ])
 
+    # The record the statuses and the OC2 check read: the trust's, or the case system's own.
+    status, record = (h_status, health_events) if checked else (c_status, case_events)
+
     h_members = membership(h_status, period_start, period_end)
     c_members = membership(c_status, period_start, period_end)
-    kpi = pl.concat([kpis(h_members, "health", period_start, period_end, as_of),
-                     kpis(c_members, "case", period_start, period_end, as_of)])
+    kpi_parts = [kpis(c_members, "case", period_start, period_end, as_of)]
+    if checked:
+        kpi_parts.insert(0, kpis(h_members, "health", period_start, period_end, as_of))
+    oc2_flags = []
+    if "oc2" in case.extra:
+        oc2 = case.extra["oc2"]
+        oc2_flags.append(check_oc2(oc2, case.files["oc2"], status, values=record.height > 0))
+        kpi_parts.append(return_kpis(oc2, period_start, period_end, as_of))
+    ahead = (forecast(case.tables["episodes"], status, kids, record, as_of, year_end)
+             if as_of < year_end else None)
+    if ahead is not None:
+        kpi_parts.append(forecast_kpis(ahead, "health" if checked else "case", as_of, year_end))
+    kpi = pl.concat(kpi_parts)
 
     lost = lost_iha(h_status, health_events, as_of).collect()
     imms_flags = [
@@ -103,20 +127,50 @@ def reconcile(case: Extract, health: Extract, *, as_of: date, period_start: date
         case.flags, health.flags, derived,
         disagreement_flags(disagreements, health.files["events"], case.files["health_events"]),
         event_recorded_late(health.tables["events"], policy, health.files["events"]),
-        iha_not_recorded(lost.lazy(), health.files["events"]), *imms_flags]), kids, link, hev)
+        iha_not_recorded(lost.lazy(), health.files["events"]), *imms_flags,
+        *oc2_flags]), kids, link, hev)
     nhs = kids.select("child_id", "nhs_number")
     disagreements = disagreements.join(nhs, on="child_id", how="left",
                                        maintain_order="left").with_columns(
         message=pl.col("rule").replace_strict({c: CODES[c].message for c in CODES}))
-    out_children = _children_table(kids, h_status, link, patients)
+    out_children = _children_table(kids, status, link, patients)
+    if not checked:  # nothing was matched: say so rather than "case_only" for everyone
+        out_children = out_children.with_columns(match_status=pl.lit("not_checked"))
     summary = _summary(case, health, out_children, flags, kpi, policy, as_of, period_start,
-                       period_end, cutover, differences(h_members, c_members))
+                       period_end, cutover,
+                       differences(h_members, c_members) if checked else {})
+    if not checked:
+        summary["inputs"]["health"] = None
+    summary.update(_return_summary(case, checked, record.height > 0, year_end, ahead))
     members = pl.concat([h_members.with_columns(source=pl.lit("health")),
                          c_members.with_columns(source=pl.lit("case"))])
     prepared = Prepared(kids.select("child_id", "dob", "forename", "surname"),
                         case.tables["episodes"], {"health": health_events, "case": case_events})
     return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
-                  policy, summary, members, prepared, lost.select("child_id"))
+                  policy, summary, members, prepared, lost.select("child_id"),
+                  forecast=ahead, year_end=year_end)
+
+
+def _return_summary(case: Extract, checked: bool, has_record: bool, year_end: date,
+                    ahead: pl.DataFrame | None) -> dict[str, Any]:
+    """What summary.json says about the case extract's format, a case-only run, the OC2
+    check and the forecast."""
+    out: dict[str, Any] = {
+        "case_format": case.format,
+        "health_checked": checked,
+        "read_not_used": case.unused,
+        "year_end": year_end.isoformat(),
+        "oc2_forecast_children": None if ahead is None else ahead.height,
+    }
+    if not checked:
+        out["health_note"] = ("The trust's health record was not checked (no health extract): "
+                              "statuses come from the case system's own health events, and no "
+                              "match or comparison was made.")
+    if "oc2" in case.extra:
+        out["oc2_return"] = {
+            "rows": case.extra["oc2"].height, "values_checked": has_record,
+            "checked_against": "health" if checked else "case"}
+    return out
 
 
 def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,

@@ -61,7 +61,10 @@ def revisions(found: list[Run], prep: Prepared, as_of: date) -> pl.DataFrame:
 def _compare(run: Run, now_k: pl.DataFrame, now_m: pl.DataFrame) -> pl.DataFrame:
     point = [pl.col("as_of") == run.as_of, pl.col("period_start") == run.period_start,
              pl.col("period_end") == run.period_end]
-    reported = run.table("kpis").select("measure", "source", reported="value")
+    # the figures recomputed at other dates: not the OC2 return's own, nor the year-end floor
+    reported = run.table("kpis").filter(
+        pl.col("measure").is_in(MEASURES), pl.col("source").is_in(["health", "case"])
+    ).select("measure", "source", reported="value")
     now = now_k.filter(*point).select("measure", "source", now="value")
     rows = reported.join(now, on=["measure", "source"], how="left", maintain_order="left")
     moved = _moved(run.table("membership"), now_m.filter(*point))

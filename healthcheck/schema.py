@@ -47,16 +47,17 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = REQUIRED
 
 EXTRACTS = {"case": CASE_TABLES, "health": HEALTH_TABLES}
 
-# The health assessments (initial and review): the statutory reviews of a child's health, the
-# events the OC2 HEALTH_ASSESSMENT measure counts and R3's "last assessment" reads.
-ASSESSMENT_TYPES = ("iha", "rha")
+# The health assessments (initial, review, and `health_assessment` where the source does not say
+# which): the statutory reviews of a child's health, the events the OC2 HEALTH_ASSESSMENT
+# measure counts and R3's "last assessment" reads (docs/rules.md "health_assessment").
+ASSESSMENT_TYPES = ("iha", "rha", "health_assessment")
 # The events compared between the two systems, and whose refusal `declined` / `was_not_brought`
 # names in its detail.
 CHECK_TYPES = (*ASSESSMENT_TYPES, "dental")
 EVENT_TYPES = (
     "notification_sent", "notification_received", "iha_requested", "iha_appointment", "iha",
     "iha_report_sent", "rha", "dental", "immunisation", "immunisations_up_to_date", "declined",
-    "was_not_brought",
+    "was_not_brought", "health_assessment",
 )
 LEGAL_STATUSES = (
     "C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4",

@@ -138,10 +138,18 @@ class Period:
         return self.episodes[-1]["end_date"]
 
     @property
+    def before_extract(self) -> bool:
+        """The first episode's rne is neither S nor blank: the period began before the
+        extract (docs/rules.md "Periods that began before the extract")."""
+        return self.episodes[0].get("rne") not in (None, "", "S")
+
+    @property
     def clock_start(self) -> date | None:
         for ep in self.episodes:
             if ep["legal_status"] not in SHORT_BREAKS:
-                return ep["start_date"]
+                # DECISION: a period begun before the extract starts its clock at its first
+                # episode's start, the earliest known, when it has a clock at all.
+                return self.start if self.before_extract else ep["start_date"]
         return None
 
 
@@ -306,7 +314,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
     out["oc2_immunisations"] = False
     # last_assessment and dental_last: "the latest on or before as-of whatever the status".
     # AMBIGUOUS: given for every case child (also one with no period / not in care).
-    assessments = events_of(events, ("iha", "rha"), as_of)
+    assessments = events_of(events, ("iha", "rha", "health_assessment"), as_of)
     dentals = events_of(events, ("dental",), as_of)
     last = assessments[-1] if assessments else None
     last_dental = dentals[-1] if dentals else None
@@ -333,7 +341,9 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
     notes = [d for d in events_of(events, (notification_type,), as_of)
              if d >= clock - timedelta(days=p["notification_lookback_days"])]
     target_day = add_working_days(clock, p["notification_target_wd"])
-    if notes:
+    if period.before_extract:
+        out["notification_status"] = "before_extract"
+    elif notes:
         nd = notes[0]
         wd = 0 if nd < clock else working_days_between(clock, nd)
         out["notification_date"] = nd
@@ -349,11 +359,14 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
         iha_due = clock + timedelta(days=28)
     else:
         iha_due = add_working_days(clock, 20)
-    out["iha_due"] = iha_due
     iha_from = add_months(clock, -p["iha_prior_months"])
-    ihas = [d for d in events_of(events, ("iha",), as_of) if d >= iha_from]
+    ihas = [d for d in events_of(events, ("iha", "health_assessment"), as_of) if d >= iha_from]
     iha_declined = any(d >= iha_from for d in events_of(events, ("declined",), as_of, "iha"))
-    if ihas:
+    if not period.before_extract:
+        out["iha_due"] = iha_due
+    if period.before_extract:
+        iha_status = "before_extract"
+    elif ihas:
         out["iha_date"] = ihas[0]
         iha_status = "on_time" if ihas[0] <= iha_due else "late"
     elif period.end is not None and period.end < iha_due:

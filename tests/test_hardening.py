@@ -174,7 +174,7 @@ def test_a_kill_at_any_rename_of_a_reconcile(tmp_path: Path) -> None:
     for out, as_of in ((old, "2026-03-31"), (new, "2026-02-28")):
         assert runner.invoke(app, [*command[3:-2], as_of, "--out", str(out)]).exit_code == 0
     wanted = (_files(old), _files(new))
-    assert wanted[0] != wanted[1] and len(wanted[0]) == 5
+    assert wanted[0] != wanted[1] and len(wanted[0]) == 6  # with oc2_forecast.csv
     assert _killed_at_each("rename", old, tmp_path, command, wanted) == 1  # `current`
     assert _killed_at_each("symlink", old, tmp_path, command, wanted) == 2  # probe, `current`
 

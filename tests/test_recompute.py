@@ -39,7 +39,9 @@ def test_kpis_at_equals_a_reconcile_at_that_date(extracts: tuple, point: Point) 
                                policy)
         mine = got.filter(pl.col("as_of") == point.as_of, pl.col("period_end") ==
                           point.period_end)
-        assert mine.equals(res.kpis)
+        # the recomputed figures (not the year-end forecast's floor, which only a reconcile
+        # before the year end gives)
+        assert mine.equals(res.kpis.filter(~pl.col("measure").str.starts_with("oc2_year_end_")))
         assert res.kpis["denominator"].sum() > 0  # the comparison is not of empty figures
         m = members.filter(pl.col("as_of") == point.as_of, pl.col("source") == "health")
         want = res.children.filter(pl.col("match_status") != "health_only")

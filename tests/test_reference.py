@@ -110,7 +110,9 @@ def differences(res, ref) -> list[str]:
     if only_health(prod_rows) != only_health(ref["children"]):
         out.append(f"health_only rows: product {only_health(prod_rows)} != reference "
                    f"{only_health(ref['children'])}")
-    p_k = {(k["measure"], k["source"]): k for k in res.kpis.to_dicts()}
+    # the year-end forecast's floor figures are worked by hand in tests/test_forecast.py
+    p_k = {(k["measure"], k["source"]): k for k in res.kpis.to_dicts()
+           if not k["measure"].startswith("oc2_year_end_")}
     r_k = {(k["measure"], k["source"]): k for k in ref["kpis"]}
     if set(p_k) != set(r_k):
         out.append(f"kpis: product {sorted(p_k)} != reference {sorted(r_k)}")

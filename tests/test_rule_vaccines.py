@@ -38,10 +38,11 @@ def status(dob: date | None, as_of: date, vaccines_given: list[tuple[date, str]]
     """The R5 columns of one child (in care since START) over these events."""
     base = pl.LazyFrame(
         {"child_id": ["C1"], "dob": [dob], "period_start": [START], "period_end": [None],
-         "clock_start": [clock], "in_care": [True], "oc2_cohort": [False]},
+         "clock_start": [clock], "in_care": [True], "oc2_cohort": [False],
+         "before_extract": [False]},
         schema={"child_id": pl.String, "dob": pl.Date, "period_start": pl.Date,
                 "period_end": pl.Date, "clock_start": pl.Date, "in_care": pl.Boolean,
-                "oc2_cohort": pl.Boolean})
+                "oc2_cohort": pl.Boolean, "before_extract": pl.Boolean})
     rows = ([("immunisation", d, n) for d, n in vaccines_given]
             + [("immunisations_up_to_date", d, v) for d, v in yn])
     events = pl.LazyFrame(

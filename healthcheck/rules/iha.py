@@ -2,8 +2,10 @@
 wellbeing of looked-after children, 2015].
 
 Due = clock start + 20 working days (`iha_rule` 20WD; 28CD = 28 calendar days). The qualifying
-IHA is the earliest `iha` dated on or after clock start - 3 calendar months (reg 7(3)).
-Status, first that applies: not_required (no clock); on_time (IHA <= due); late (IHA > due);
+IHA is the earliest `iha` or `health_assessment` dated on or after clock start - 3 calendar
+months (reg 7(3)). Status, first that applies: not_required (no clock); before_extract (the
+period began before the extract: its IHA is not in it, and due and date stay blank);
+on_time (IHA <= due); late (IHA > due);
 not_required (no IHA, period ended before due); declined (a `declined` iha on or after clock
 start - 3 months); overdue (due < as-of); due.
 """
@@ -16,9 +18,12 @@ import polars as pl
 
 from healthcheck.calendar import add_months, add_working_days
 from healthcheck.policy import Policy
+from healthcheck.schema import ASSESSMENT_TYPES
 
 OUTPUT = ("iha_due", "iha_date", "iha_status")
-EVENT_TYPES = ("iha", "declined")
+# a health_assessment (the source does not say initial or review) can be the IHA
+IHA_TYPES = tuple(t for t in ASSESSMENT_TYPES if t != "rha")
+EVENT_TYPES = (*IHA_TYPES, "declined")
 
 
 def iha_due_soon(as_of: date, horizon_days: int) -> pl.Expr:
@@ -39,17 +44,20 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     since = pl.col("event_date") >= add_months(pl.col("clock_start"), -policy.iha_prior_months)
     kind = pl.col("event_type")
     return [
-        pl.col("event_date").filter(since & (kind == "iha")).min().alias("iha_date"),
-        (since & (kind == "declined") & (pl.col("detail") == "iha")).any().alias("iha_declined"),
+        pl.col("event_date").filter(since & kind.is_in(IHA_TYPES)).min().alias("iha_date"),
+        (since & (kind == "declined") & pl.col("detail").is_in(IHA_TYPES)).any()
+        .alias("iha_declined"),
     ]
 
 
 def iha(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
     clock = pl.col("clock_start")
-    out = children.with_columns(iha_due=iha_due(clock, policy))
+    before = pl.col("before_extract").fill_null(False)
+    out = children.with_columns(iha_due=pl.when(~before).then(iha_due(clock, policy)))
     d, due = pl.col("iha_date"), pl.col("iha_due")
     status = (
         pl.when(clock.is_null()).then(pl.lit("not_required"))
+        .when(before).then(pl.lit("before_extract"))
         .when(d <= due).then(pl.lit("on_time"))
         .when(d > due).then(pl.lit("late"))
         .when(pl.col("period_end") < due).then(pl.lit("not_required"))
@@ -57,5 +65,5 @@ def iha(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
         .when(due < as_of).then(pl.lit("overdue"))
         .otherwise(pl.lit("due"))
     )
-    return out.with_columns(pl.when(clock.is_not_null()).then(d).alias("iha_date"),
+    return out.with_columns(pl.when(clock.is_not_null() & ~before).then(d).alias("iha_date"),
                             status.alias("iha_status"))

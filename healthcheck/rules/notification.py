@@ -4,7 +4,8 @@ The LA tells the health team that a child became looked after. Working days from
 the earliest notification (health: `notification_received`; LA side: `notification_sent`) dated
 on or after clock start - 10 calendar days; one before clock start counts as 0. Target 5 working
 days. Status: on_time, late, missing (none and as-of past the target day), pending (none, target
-day not yet past), not_required (no clock).
+day not yet past), not_required (no clock); before_extract when the period began before the
+extract (its true start, and so the notification, is not in it).
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ def notification(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.Lazy
     out = children.with_columns(
         notification_date=pl.when(clock.is_not_null()).then(pl.col("notification_date")),
     ).with_columns(notification_wd=wd.cast(pl.Int64))
+    before = pl.col("before_extract").fill_null(False)
+    out = out.with_columns(pl.when(~before).then(pl.col(c)).alias(c)
+                           for c in ("notification_date", "notification_wd"))
     status = (
         pl.when(clock.is_null()).then(pl.lit("not_required"))
+        .when(before).then(pl.lit("before_extract"))
         .when(pl.col("notification_wd") <= policy.notification_target_wd).then(pl.lit("on_time"))
         .when(pl.col("notification_wd").is_not_null()).then(pl.lit("late"))
         .when(pl.lit(as_of) > target_day).then(pl.lit("missing"))

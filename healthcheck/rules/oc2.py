@@ -1,9 +1,9 @@
 """R6 OC2 cohort measures [DfE SSDA903 OC2].
 
 The cohort (in care at as-of, looked after continuously for 12 months, no V3/V4 in those 12
-months) is decided in `periods.latest_periods`. For it: HEALTH_ASSESSMENT = an IHA or RHA dated
-in the 12 months up to as-of (as-of - 12 months + 1 day .. as-of, the DfE year);
-TEETH_CHECK = a dental check in those 12 months; IMMUNISATIONS =
+months) is decided in `periods.latest_periods`. For it: HEALTH_ASSESSMENT = an IHA, RHA or
+health_assessment dated in the 12 months up to as-of (as-of - 12 months + 1 day .. as-of, the
+DfE year); TEETH_CHECK = a dental check in those 12 months; IMMUNISATIONS =
 up to date (R5); HEALTH_CHECK (development assessment) only for children under 5 at as-of.
 """
 

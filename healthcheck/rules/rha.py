@@ -1,9 +1,10 @@
 """R3 Review health assessment [S: CPPCR 2010 reg 7; SG: Promoting the health and wellbeing of
 looked-after children, 2015].
 
-Last assessment = latest `iha` or `rha` on or before as-of. Interval 6 months if the child was
-under 5 on that day (before DOB + 60 months), else 12 (`age5_mode` conservative; lenient = 12
-when the 5th birthday falls before last + 6 months). Due = last + interval (calendar months).
+Last assessment = latest `iha`, `rha` or `health_assessment` on or before as-of. Interval 6
+months if the child was under 5 on that day (before DOB + 60 months), else 12 (`age5_mode`
+conservative; lenient = 12 when the 5th birthday falls before last + 6 months). Due = last +
+interval (calendar months).
 Status, first that applies: not_required (not in care, or no clock); with no IHA/RHA at all:
 declined if the IHA is declined, not_required if the IHA is still `due`, else none_recorded;
 declined (a `declined` rha after the last assessment); overdue (due < as-of); due_soon
@@ -26,7 +27,8 @@ EVENT_TYPES = (*ASSESSMENT_TYPES, "declined")
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     kind = pl.col("event_type")
-    declined = (kind == "declined") & (pl.col("detail") == "rha")
+    # a declined health_assessment (the source says not which) declines the review too
+    declined = (kind == "declined") & pl.col("detail").is_in(["rha", "health_assessment"])
     return [
         pl.col("event_date").filter(kind.is_in(ASSESSMENT_TYPES)).max().alias("last_assessment"),
         pl.col("event_date").filter(declined).max().alias("rha_declined_last"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthcheck.schema import EVENT_TYPES, LEGAL_STATUSES
+from healthcheck.schema import LEGAL_STATUSES
 
 GIRLS = (
     "Amelia", "Olivia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Freya", "Florence", "Willow",
@@ -80,7 +80,7 @@ RNE_W = (55, 25, 10, 5, 5)
 
 # Event types by their index in EVENT_TYPES (the generated arrays hold indices).
 (NOTE_SENT, NOTE_RECV, IHA_REQ, IHA_APPT, IHA, IHA_REPORT, RHA, DENTAL, IMM, IMM_UTD,
- DECLINED, WNB) = range(len(EVENT_TYPES))
+ DECLINED, WNB) = range(12)  # EVENT_TYPES' first twelve (no health_assessment written)
 # Event details by index: what was declined or missed, up to date Y/N, the vaccine given.
 DETAILS = ("", "iha", "rha", "dental", "Y", "N", *VACCINES)
 D_IHA, D_RHA, D_DENTAL, D_Y, D_N, D_VACCINE0 = 1, 2, 3, 4, 5, 6
