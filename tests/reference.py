@@ -1,12 +1,14 @@
-"""An independent reference implementation of SPEC §2-§4 and §7, used as a test oracle.
+"""An independent reference implementation of the rules (docs/rules.md §2-§7, with §4 R5
+extended, and the flags of §10), used as a test oracle.
 
-Written from the SPEC text alone, in plain Python loops over rows: clarity beats speed. It takes
-the typed tables of the product's ingest (`Extract.tables[name].to_dicts()`) and returns the
-children.csv rows, the KPIs and the derived §3 flags as (rule, child_id) pairs.
+Written from the specification's text alone, in plain Python loops over rows: clarity beats
+speed. It takes the typed tables of the product's ingest (`Extract.tables[name].to_dicts()`)
+and returns the children.csv rows, the KPIs and the derived flags (§10) as (rule, child_id)
+pairs.
 
-Where the SPEC is ambiguous the reading chosen is written down in a comment marked
-`# AMBIGUOUS:`. Where the SPEC is silent and the product has documented a decision, the reference
-mirrors it (marked `# DECISION:`), so that the comparison is meaningful.
+Where the text is ambiguous the reading chosen is written down in a comment marked
+`# AMBIGUOUS:`. Where the text is silent and the product has documented a decision (§12), the
+reference mirrors it (marked `# DECISION:`), so that the comparison is meaningful.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def working_days_between(start: date, end: date) -> int:
     day 0. An `end` before the start counts as 0 (R1: "a notification before the clock start
     counts as 0").
 
-    # AMBIGUOUS: an `end` on a non-working day counts as the next working day (as the SPEC
+    # AMBIGUOUS: an `end` on a non-working day counts as the next working day (as docs/rules.md §2
     # says for a start), so that on time <=> dated on or before the target day: a notification
     # on the Saturday after the target Friday is late (6), consistent with `missing` being
     # reported from that Saturday. (Counting only the working days elapsed would give 5.)
@@ -527,7 +529,7 @@ def compare_events(health: list[dict], case: list[dict], *, as_of: date,
         # before as-of); the other system's events of the type are looked for at any date up
         # to as-of. DATE_MISMATCH pairs each health event in the window with its nearest case
         # event within 31 days (the case system's events are compared against the health
-        # extract, SPEC §2 "Authoritative source"); a pair with different dates fires.
+        # extract, docs/rules.md §1.1); a pair with different dates fires.
         for d in h:
             if d < window_from:
                 continue
@@ -699,7 +701,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
             if e["event_date"] is not None and c["dob"] is not None and e["event_date"] < c["dob"]:
                 flags.add(("DATE_BEFORE_BIRTH", cid))
         # EPISODE_OVERLAP: an episode covers [start, end) (in care on a day when start <= day
-        # and end blank or > day: SPEC "in care"), so the next may start on the day the
+        # and end blank or > day: docs/rules.md §3 "in care"), so the next may start on the day the
         # previous ended. Two overlap by a day or more when min(ends) - max(starts) >= 1 day.
         # AMBIGUOUS: so an episode with start = end covers no day and overlaps nothing. All the
         # child's dated episodes count, also those starting after as-of.
@@ -726,7 +728,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
                 if in_health and not in_case:
                     flags.add(("MIGRATION_HISTORY_GAP", cid))
 
-    # Health-side per-row flags are keyed by (rule, table, row): the SPEC does not say which
+    # Health-side per-row flags are keyed by (rule, table, row): docs/rules.md does not say which
     # case child_id names a health row (one patient may match two case children).
     # AMBIGUOUS: health events are checked against the DOB of the patient they link to.
     health_flags: set[tuple[str, str, int]] = set(vaccine_flags)

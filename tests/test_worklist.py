@@ -99,7 +99,7 @@ def test_not_known_to_health_and_why() -> None:
          "notification_status": "missing"},
         {"child_id": "K2", "match_status": "case_only", "clock_start": date(2025, 8, 31),
          "notification_status": "on_time"},
-        # Notification missing but out of care: not listed (docs/rules.md "Acting on the
+        # Notification missing but out of care: not listed (docs/rules.md §9.5 "Acting on the
         # lists").
         {"child_id": "K3", "clock_start": date(2025, 2, 28), "notification_status": "missing",
          "in_care": False},
