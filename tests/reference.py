@@ -198,9 +198,10 @@ def events_of(events: list[dict], kinds: tuple[str, ...], as_of: date,
     return sorted(out)
 
 
-# --- SPEC §7: immunisations from vaccine records ---------------------------------------------
+# --- docs/rules.md §4 R5 extended: immunisations from vaccine records ----------------------------
 
-# The SPEC's default vaccine table, as written there (names -> what they count as).
+# The default vaccine table, as docs/rules.md §4 R5 extended writes it (names -> what they
+# count as).
 VACCINE_ROWS = [
     ("6-in-1, DTaP/IPV/Hib/HepB, hexavalent, Infanrix hexa, Vaxelis", "dtp hib"),
     ("5-in-1, DTaP/IPV/Hib, Pediacel, Infanrix-IPV+Hib", "dtp hib"),
@@ -374,7 +375,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
         if (e["event_type"] == "immunisations_up_to_date" and e["event_date"] is not None
                 and e["event_date"] <= as_of and e.get("detail") in ("Y", "N")):
             statuses_by_day.setdefault(e["event_date"], set()).add(e["detail"])
-    # SPEC §7: vaccine records on or before as-of decide, when there are any.
+    # §4 R5 extended: vaccine records on or before as-of decide, when there are any.
     # DECISION: with no DOB the records cannot be placed on the schedule: the Y/N decides.
     vaccinations = [e for e in events if e["event_type"] == "immunisation"
                     and e["event_date"] is not None and e["event_date"] <= as_of]
@@ -631,7 +632,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
     matched_patients = {j for _, js in matches.values() for j in js}
     flags: set[tuple[str, str | None]] = set()
     vaccine_flags: set[tuple[str, str, int]] = set()
-    # SPEC §7 VACCINE_UNKNOWN: any immunisation row, in either extract, whose name (or blank) is
+    # §10 VACCINE_UNKNOWN: any immunisation row, in either extract, whose name (or blank) is
     # in none of the table's rows. DECISION: whatever its date or link.
     for e in case_events:
         if e["event_type"] == "immunisation" and vaccine_name_key(
@@ -662,7 +663,8 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
         row.update({col: h[col] for col in CHILDREN_COLUMNS if col not in row})
         rows.append(row)
 
-        # SPEC §7: the latest health Y/N (N wins a tie) against the records; on that Y/N's row
+        # §10 IMMUNISATIONS_STATUS_DISAGREES: the latest health Y/N (N wins a tie) against the
+        # records; on that Y/N's row
         if h["immunisations_basis"] == "vaccines":
             yns = [e for e in h_events if e["event_type"] == "immunisations_up_to_date"
                    and e["event_date"] is not None and e["event_date"] <= as_of

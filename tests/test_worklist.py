@@ -173,7 +173,7 @@ def test_worklist_counts() -> None:
 
 
 def test_missing_doses_on_overdue_and_due_soon_and_counted() -> None:
-    """docs/rules.md §R5 extended: a child in care whose vaccine records miss doses is on
+    """docs/rules.md §4 R5 extended: a child in care whose vaccine records miss doses is on
     Overdue with the doses (after the dated checks); every check row shows the child's
     missing doses; the Summary counts the children decided from records and from a Y/N."""
     kids = children(
