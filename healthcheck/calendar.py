@@ -1,4 +1,4 @@
-"""Working days and calendar months (docs/rules.md, "Calendar").
+"""Working days and calendar months (docs/rules.md §2).
 
 Working day [S]: Monday to Friday except bank holidays in England, from the `holidays` package
 (`GB`, subdivision `ENG`). Day 0 is the day the child became looked after; "+N working days" is

@@ -1,5 +1,6 @@
-"""The cell checks: flags about single cells of one ingested table (docs/rules.md, "Flag
-codes"). Each check is declared with its code, severity and message (`flags.Checks`).
+"""The cell checks: flags about single cells of one ingested table (docs/rules.md §10;
+the cells are read as §1.4 says). Each check is declared with its code, severity and message
+(`flags.Checks`).
 
 A check reads `TableCells.frame`: the table's raw text columns under their own names, the typed
 value of each as `__{col}`, and for the dates and nhs_number the cell's state `__{col}_state`

@@ -1,4 +1,4 @@
-"""What changed since the last run (docs/rules.md "What changed"): changes.csv.
+"""What changed since the last run (docs/rules.md §9.2): changes.csv.
 
 This run's children are compared with those of the latest earlier run in the history, one row
 per case child and check that changed, checks in the order of CHECKS:

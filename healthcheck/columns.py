@@ -2,7 +2,7 @@
 
 Names match ignoring case, spaces, underscores, hyphens and dots; a mapping file renames
 anything else. Every column that matches nothing is reported with the closest canonical name
-(docs/rules.md, Decisions: "Unrecognised columns"); a close miss of a canonical column the table
+(docs/rules.md §1.3, §12 "Unrecognised columns"); a close miss of a canonical column the table
 lacks stops the run, because ignoring it would change the figures.
 """
 

@@ -1,5 +1,5 @@
-"""Compare the two systems' health checks (`CHECK_TYPES`: IHA, RHA, dental) (docs/rules.md,
-"Matching" and the codes below).
+"""Compare the two systems' health checks (`CHECK_TYPES`: IHA, RHA, dental) (docs/rules.md §6,
+and §10 for the codes below).
 
 For matched children, over the 24 months to as-of: each health event is paired with the case
 event of the same type nearest in date within 31 days (and each case event with the nearest

@@ -1,5 +1,6 @@
 """What a reconcile prints on the console, and the `--fail-on` decision, from its summary
-(the dict written as summary.json). No printing happens here but through `echo`."""
+(the dict written as summary.json, docs/rules.md §8.4). No printing happens here but through
+`echo`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Errors that end a run with one plain line and an exit code (handled once, in cli.py)."""
+"""Errors that end a run with one plain line and an exit code (handled once, in cli.py;
+docs/rules.md §1.6, §8.6 exit codes)."""
 
 from __future__ import annotations
 

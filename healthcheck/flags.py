@@ -4,7 +4,7 @@ Every code is declared once, beside the logic that raises it, with its severity 
 plain-English message that says what to do: the cell checks in `cells.py`, the cross-row checks
 in `quality.py`, the event comparison's codes in `compare.py`. `CODES` is the registry of them
 all, filled as those modules are imported (`healthcheck.reconcile` imports every one).
-`docs/rules.md` has a section per code; tests/test_docs.py checks every code has a section of
+`docs/rules.md` §10 has a section per code; tests/test_docs.py checks every code has a section of
 the same severity and a test that asserts it (`tests.helpers.assert_flagged`).
 """
 
@@ -29,7 +29,7 @@ class FlagCode:
     code: str
     severity: str  # error | warning | info
     message: str  # plain English: what is wrong and what to do
-    local: bool = False  # True for the codes this project adds (docs/rules.md "(local)")
+    local: bool = False  # True for the codes this project adds (docs/rules.md §10 "(local)")
 
 
 CODES: dict[str, FlagCode] = {}

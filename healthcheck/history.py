@@ -1,4 +1,4 @@
-"""The run history (docs/rules.md "History"): every `reconcile --history DIR` kept as one folder.
+"""The run history (docs/rules.md §9.1): every `reconcile --history DIR` kept as one folder.
 
 A history folder holds a marker file `healthcheck-history` and one folder per run, named
 `<as_of>_<UTC time>_<random>`, holding children, kpis, flags and measure membership as parquet

@@ -1,14 +1,14 @@
 """Ingest: text tables -> typed canonical tables, the state of their cells, and cell flags.
 
-Nothing is lost. Each input row stays in its table; a date or NHS number that cannot be used
-becomes blank there. What became of each such cell is kept beside the table, in
+Nothing is lost (docs/rules.md §1.5). Each input row stays in its table; a date or NHS number
+that cannot be used becomes blank there. What became of each such cell is kept beside the table, in
 `Extract.cells[table]`: one row per row of the table, in the same order (with its `row`), and
 for each date column and `nhs_number` two columns:
     {col}_state  DATE_STATES (blank ok placeholder unparseable) or NHS_STATES (blank ok invalid)
     {col}_raw    the raw text, trimmed, of a lost cell (state in LOST_STATES); else null
 Later steps read the states (quality: a blank NHS number is not an invalid one; validate: the
 raw text of lost cells) rather than reading flags back as data. The canonical tables stay as
-docs/rules.md defines them, one typed column each, so every rule reads them unchanged.
+docs/rules.md §1.1 defines them, one typed column each, so every rule reads them unchanged.
 
 The cell checks (`cells.py`) then flag each lost, blank-but-required or unknown cell once,
 naming file, table, row and value.

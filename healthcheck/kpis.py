@@ -1,4 +1,4 @@
-"""The figures (docs/rules.md, "Figures (kpis.csv)"), for one source of health events.
+"""The figures (docs/rules.md §7), for one source of health events.
 
 Each measure is defined by which children are in its denominator and numerator, so the children
 who make the difference between the health and the case figures can be listed.

@@ -1,7 +1,8 @@
-"""IHA_NOT_RECORDED (docs/rules.md): an IHA `overdue` while the child has had a review health
-assessment since the clock started. The review could not have happened without the initial
-one, so the IHA date was probably lost: not an action for the nurse (the child leaves the
-Overdue sheet), but a record to find and enter. The figures keep counting it as R2 says.
+"""IHA_NOT_RECORDED (docs/rules.md §10 IHA_NOT_RECORDED): an IHA `overdue` while the child
+has had a review health assessment since the clock started. The review could not have
+happened without the initial one, so the IHA date was probably lost: not an action for the nurse
+(the child leaves the Overdue sheet), but a record to find and enter. The figures keep counting
+it as R2 says (docs/rules.md §4 R2).
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Matching case children to health patients, and health events to patients (docs/rules.md,
-"Matching").
+"""Matching case children to health patients, and health events to patients (docs/rules.md §5).
 
 A case child and a health patient are the same child when their valid NHS numbers are equal;
 else the patient's la_child_id equals the child_id; else exactly one patient has the same DOB,

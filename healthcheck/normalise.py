@@ -1,5 +1,7 @@
 """Cell normalisers as polars expressions: dates, NHS numbers, codes, identifiers.
 
+docs/rules.md §1.4 (what is read), §5.2 (the NHS number check).
+
 Everything is read as text first, then typed here once. No Python loop over rows.
 """
 
@@ -124,8 +126,8 @@ def nhs_digits(col: str) -> pl.Expr:
 
     Scientific notation with fewer than ten significant digits (`1.07E+09`, what a spreadsheet
     shows of a long number) has lost digits: it gives no candidate, so the number is invalid
-    (docs/rules.md, Decisions). Guessing the lost digits would pass the check digit one time in
-    eleven."""
+    (docs/rules.md §12 "NHS numbers in exponent form"). Guessing the lost digits would pass the
+    check digit one time in eleven."""
     s = clean_text(col)
     mantissa = s.str.extract(_SCI, 1)
     significant = (mantissa.str.replace(".", "", literal=True).str.strip_chars_start("0")

@@ -1,4 +1,5 @@
-"""Writing results, all at once (docs/rules.md, Decisions: "Outputs replaced all at once").
+"""Writing results, all at once (docs/rules.md §8.6, §12 "Outputs
+replaced all at once").
 
 The files of a run are written into a new folder, `OUT/.healthcheck/run-XXXX/`. Each output
 `OUT/NAME` is a symbolic link to `.healthcheck/current/NAME`, and `.healthcheck/current` is a
@@ -255,7 +256,7 @@ def write_result(result: Result, out: Path, *, workbook: bool = True,
         "oc2_forecast.csv": write_csv(result.forecast if result.forecast is not None
                                       else pl.DataFrame(schema=FORECAST_SCHEMA)),
     }
-    if week is not None:  # with a history (docs/rules.md "The named nurse's week")
+    if week is not None:  # with a history (docs/rules.md §9)
         writers["changes.csv"] = write_csv(week.changes)
         writers["revisions.csv"] = write_csv(week.revisions)
         writers["trend.csv"] = write_csv(week.trend)

@@ -1,4 +1,4 @@
-"""Periods of care, clock start, in care, OC2 cohort (docs/rules.md, "Periods of care").
+"""Periods of care, clock start, in care, OC2 cohort (docs/rules.md §3, §4 R6).
 
 Period of care: a child's episodes sorted by start; a new period starts at an episode with
 rne = S, or (rne blank) when the episode does not start on the day the previous one ended.
@@ -68,7 +68,7 @@ def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Laz
     In care: an episode covers as-of (start <= as-of, end blank or after as-of).
     OC2 cohort [DfE SSDA903]: in care, looked after for the whole of the 12 months up to as-of
     (the period started on or before their first day, as-of - 12 months + 1 day) and no V3/V4
-    episode in them (end blank or on/after that day). See docs/rules.md.
+    episode in them (end blank or on/after that day). See docs/rules.md §4 R6.
     """
     ep = usable_episodes(episodes, as_of).cache()
     year_ago = year_start(as_of)

@@ -1,5 +1,5 @@
-"""The policy: the parameters of the rules (docs/rules.md), with built-in defaults, overridable
-by a TOML file.
+"""The policy: the parameters of the rules (docs/rules.md §4, "Policy"), with built-in
+defaults, overridable by a TOML file.
 
 Every value is validated; an unknown key or a bad value is a usage error naming the key.
 The policy used is echoed into summary.json.

@@ -1,4 +1,4 @@
-"""Data-quality flags found by looking across rows and systems (docs/rules.md, "Flag codes").
+"""Data-quality flags found by looking across rows and systems (docs/rules.md §10).
 
 Cell-level flags come from the cell checks (`cells.py`); these need the as-of date, several
 tables or the match. Each check is declared with its code, severity and message

@@ -1,8 +1,9 @@
 """Read an extract (an .xlsx workbook or a folder of .csv files) into text frames.
 
 Every cell is read as text, so that typing happens once, in `ingest`. Table and column names
-match ignoring case, spaces, underscores, hyphens and dots (SPEC §1); a mapping file may rename
-anything else onto the canonical names.
+match ignoring case, spaces, underscores, hyphens and dots (docs/rules.md §1.3); a mapping
+file may rename anything else onto the canonical names. What cannot be read stops the run
+(docs/rules.md §1.6).
 """
 
 from __future__ import annotations

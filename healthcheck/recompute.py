@@ -2,7 +2,7 @@
 
 `kpis_at` gives kpis.csv's rows, and each child's membership of every measure, at several
 points (as-of, period start, period end) at once, exactly as a reconcile at that as-of and
-period with the same policy would (docs/rules.md "Figures as known then").
+period with the same policy would (docs/rules.md §9.3, §9.4).
 """
 
 from __future__ import annotations

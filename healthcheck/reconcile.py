@@ -1,5 +1,8 @@
 """The reconciliation: ingested extracts -> periods -> rules -> match -> flags -> figures.
 
+docs/rules.md §3-§7 and §10; children.csv, flags.csv and summary.json as §8.1, §8.2, §8.4
+describe them.
+
 Data flows one way; nothing here writes files (see outputs.py).
 """
 
@@ -191,7 +194,8 @@ def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,
              pl.when(is_h & (pl.col("table") == "events")).then("_c2")))
          .join(kid_nhs, on="child_id", how="left", maintain_order="left")
          .with_columns(nhs_number=pl.coalesce("nhs_number", "_n")))
-    # docs/rules.md: row is blank for derived flags, found by reconciling the two systems.
+    # docs/rules.md §12 "Derived flags": row is blank for the flags found by reconciling the
+    # two systems.
     f = f.with_columns(row=pl.when(pl.col("source") != "reconcile").then(pl.col("row")))
     return f.select(FLAG_COLUMNS).sort(
         pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8),

@@ -1,4 +1,4 @@
-"""Figures as known then (docs/rules.md "Figures as known then"): revisions.csv, and
+"""Figures as known then (docs/rules.md §9.3): revisions.csv, and
 EVENT_RECORDED_LATE.
 
 For each earlier run in the history whose as-of is in the 12 months before this one (the

@@ -1,9 +1,9 @@
-"""The UK routine immunisation schedule as data (docs/rules.md §R5 extended).
+"""The UK routine immunisation schedule as data (docs/rules.md §4 R5 extended).
 
 Sources: UKHSA, Immunisation against infectious disease (the Green Book), chapter 11 "The UK
 immunisation schedule"; UKHSA, "Changes to the routine childhood immunisation schedule" from
 1 July 2025 and 1 January 2026. Catch-up schedules and the selective programmes are left out
-(see docs/rules.md).
+(see docs/rules.md §4 R5 extended).
 
 Two tables: the vaccines (a product or programme name -> the antigens it counts for; the default
 of the policy's `[vaccines]` section) and the requirements (cumulative doses of an antigen by an

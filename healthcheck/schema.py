@@ -1,4 +1,4 @@
-"""Canonical tables and output columns (docs/rules.md).
+"""Canonical tables and output columns (docs/rules.md §1.1, §1.2, §8).
 
 Every canonical table also carries `row`: the 1-based data row of the source file, so that any
 flag can name where its value came from. Beside each table, ingest keeps the state of each

@@ -1,4 +1,5 @@
-"""Writes an ingested extract: one Parquet file per canonical table plus flags.csv."""
+"""Writes an ingested extract: one Parquet file per canonical table plus flags.csv
+(docs/rules.md §8.6)."""
 
 from __future__ import annotations
 

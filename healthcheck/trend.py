@@ -1,4 +1,4 @@
-"""The trend (docs/rules.md "Trend"): trend.csv, every figure at each of the last 12 month ends
+"""The trend (docs/rules.md §9.4): trend.csv, every figure at each of the last 12 month ends
 (as-of = the month end, period = the 12 months to it) recomputed from today's extracts, beside
 the value reported then (the latest run in the history at that as-of and period) and the England
 benchmark where there is one.

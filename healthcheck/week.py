@@ -1,4 +1,4 @@
-"""The named nurse's week (docs/rules.md): with a history, what changed since the last run,
+"""The named nurse's week (docs/rules.md §9): with a history, what changed since the last run,
 earlier figures recomputed now, and the trend; then this run kept in the history."""
 
 from __future__ import annotations

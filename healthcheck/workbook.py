@@ -1,10 +1,11 @@
 """The LAC named nurse's weekly workbook, `worklist.xlsx`, written with xlsxwriter.
 
 Who is on each sheet, and in which order, is `healthcheck.worklist`'s (pure polars); this module
-only renders it. Six sheets, in order: Summary (counts with links to their sheets, the figures
-health and case side by side with England, and a bar chart), Overdue, Due soon, Not known to
-health, Disagreements, Data quality (docs/rules.md "Workbook, Data quality sheet"). Every data
-sheet: bold header row, frozen, autofilter over the data, column widths from the data, real
+only renders it (docs/rules.md §8.5). Six sheets, in order: Summary (counts with links to their
+sheets, the figures health and case side by side with England, and a bar chart), Overdue, Due
+soon, Not known to health, Disagreements, Data quality (docs/rules.md §12 "Workbook, Data
+quality sheet"); with a history, Changes after Not known to health and Trend last (§9). Every
+data sheet: bold header row, frozen, autofilter over the data, column widths from the data, real
 dates shown dd/mm/yyyy, NHS numbers as text `943 476 5919`, red fill for overdue and errors,
 amber for due soon and warnings, printed landscape one page wide with the header on each page.
 

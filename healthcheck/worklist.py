@@ -2,19 +2,19 @@
 
 `healthcheck.workbook` renders these frames as `worklist.xlsx`. Each function takes the frames
 reconcile makes (children, flags, disagreements, kpis: `healthcheck.schema`) and returns one.
-The statuses are the rules' (docs/rules.md §R1-R4); the sheets:
+The statuses are the rules' (docs/rules.md §4 R1-R4); who is listed and in which order is
+docs/rules.md §9.5. The sheets:
 
 - Overdue: children in care with an IHA, RHA or dental check `overdue`; most days overdue first;
-  then those whose vaccine records miss doses (§R5 extended: the doses, no due date).
-- Due soon: children in care with an RHA or dental check `due_soon` (§R3, §R4), or an IHA still
-  `due` within the horizon (`iha_due_soon`, §R2); soonest first. Both sheets show the child's
+  then those whose vaccine records miss doses (§4 R5 extended: the doses, no due date).
+- Due soon: children in care with an RHA or dental check `due_soon` (§4 R3, R4), or an IHA still
+  `due` within the horizon (`iha_due_soon`, §4 R2); soonest first. Both sheets show the child's
   missing doses beside each check, so they can be caught up at the appointment.
-- Not known to health: children in care with no health record (`case_only`, docs/rules.md
-  "Matching"), and children whose health team was not notified (`missing`, §R1), in care or
-  not; earliest clock start first.
+- Not known to health: children in care with no health record (`case_only`, docs/rules.md §5),
+  or whose health team was not notified (`missing`, §4 R1); earliest clock start first.
 - Disagreements: the event disagreements behind EVENT_MISSING_IN_CASE, EVENT_MISSING_IN_HEALTH
   and DATE_MISMATCH, with both dates; by child, check and date.
-- Data quality: every other flag (docs/rules.md "Workbook, Data quality sheet"): errors, then
+- Data quality: every other flag (docs/rules.md §12 "Workbook, Data quality sheet"): errors, then
   warnings, then information, each in flags.csv's order.
 - Summary: the counts of the above (`counts`) and the figures, health and case side by side
   with England's (`figures`).
@@ -125,7 +125,7 @@ def _checks(children: pl.DataFrame, when: dict[str, pl.Expr], days: pl.Expr) -> 
     return pl.concat(parts).with_columns(days.alias("days"))
 
 
-# the doses a child's vaccine records miss (docs/rules.md §R5 extended), blank otherwise
+# the doses a child's vaccine records miss (docs/rules.md §4 R5 extended), blank otherwise
 MISSING = pl.col("immunisations_missing").alias("missing")
 MISSING_DOSES = ((pl.col("immunisations_basis") == "vaccines")
                  & pl.col("immunisations_missing").is_not_null()).fill_null(False)
@@ -135,7 +135,7 @@ def overdue(children: pl.DataFrame, as_of: date,
             lost_iha: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per check overdue for a child in care; `days` overdue, most first; then one row
     per child in care whose vaccine records miss doses (no due date: each dose has its own).
-    An IHA flagged IHA_NOT_RECORDED (`lost_iha`: child_id) is not listed (docs/rules.md)."""
+    An IHA flagged IHA_NOT_RECORDED (`lost_iha`: child_id) is not listed (docs/rules.md §9.5)."""
     when = {kind: pl.col(f"{kind}_status") == "overdue" for kind, _ in CHECKS}
     if lost_iha is not None:
         when["iha"] = when["iha"] & ~pl.col("child_id").is_in(lost_iha["child_id"].implode())
@@ -163,7 +163,7 @@ def due_soon(children: pl.DataFrame, as_of: date, horizon_days: int) -> pl.DataF
 
 def not_known(children: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Children in care the health team has no record of, and children it was not told of in
-    time, with why; earliest clock start first. Only children in care (docs/rules.md "Acting
+    time, with why; earliest clock start first. Only children in care (docs/rules.md §9.5 "Acting
     on the lists")."""
     case_only = ((pl.col("match_status") == "case_only") & IN_CARE).fill_null(False)
     missing = ((pl.col("notification_status") == "missing") & IN_CARE).fill_null(False)

@@ -1,12 +1,14 @@
-"""An independent reference implementation of SPEC §2-§4 and §7, used as a test oracle.
+"""An independent reference implementation of the rules (docs/rules.md §2-§7, with §4 R5
+extended, and the flags of §10), used as a test oracle.
 
-Written from the SPEC text alone, in plain Python loops over rows: clarity beats speed. It takes
-the typed tables of the product's ingest (`Extract.tables[name].to_dicts()`) and returns the
-children.csv rows, the KPIs and the derived §3 flags as (rule, child_id) pairs.
+Written from the specification's text alone, in plain Python loops over rows: clarity beats
+speed. It takes the typed tables of the product's ingest (`Extract.tables[name].to_dicts()`)
+and returns the children.csv rows, the KPIs and the derived flags (§10) as (rule, child_id)
+pairs.
 
-Where the SPEC is ambiguous the reading chosen is written down in a comment marked
-`# AMBIGUOUS:`. Where the SPEC is silent and the product has documented a decision, the reference
-mirrors it (marked `# DECISION:`), so that the comparison is meaningful.
+Where the text is ambiguous the reading chosen is written down in a comment marked
+`# AMBIGUOUS:`. Where the text is silent and the product has documented a decision (§12), the
+reference mirrors it (marked `# DECISION:`), so that the comparison is meaningful.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def working_days_between(start: date, end: date) -> int:
     day 0. An `end` before the start counts as 0 (R1: "a notification before the clock start
     counts as 0").
 
-    # AMBIGUOUS: an `end` on a non-working day counts as the next working day (as the SPEC
+    # AMBIGUOUS: an `end` on a non-working day counts as the next working day (as docs/rules.md §2
     # says for a start), so that on time <=> dated on or before the target day: a notification
     # on the Saturday after the target Friday is late (6), consistent with `missing` being
     # reported from that Saturday. (Counting only the working days elapsed would give 5.)
@@ -204,9 +206,10 @@ def events_of(events: list[dict], kinds: tuple[str, ...], as_of: date,
     return sorted(out)
 
 
-# --- SPEC §7: immunisations from vaccine records ---------------------------------------------
+# --- docs/rules.md §4 R5 extended: immunisations from vaccine records ----------------------------
 
-# The SPEC's default vaccine table, as written there (names -> what they count as).
+# The default vaccine table, as docs/rules.md §4 R5 extended writes it (names -> what they
+# count as).
 VACCINE_ROWS = [
     ("6-in-1, DTaP/IPV/Hib/HepB, hexavalent, Infanrix hexa, Vaxelis", "dtp hib"),
     ("5-in-1, DTaP/IPV/Hib, Pediacel, Infanrix-IPV+Hib", "dtp hib"),
@@ -385,7 +388,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
         if (e["event_type"] == "immunisations_up_to_date" and e["event_date"] is not None
                 and e["event_date"] <= as_of and e.get("detail") in ("Y", "N")):
             statuses_by_day.setdefault(e["event_date"], set()).add(e["detail"])
-    # SPEC §7: vaccine records on or before as-of decide, when there are any.
+    # §4 R5 extended: vaccine records on or before as-of decide, when there are any.
     # DECISION: with no DOB the records cannot be placed on the schedule: the Y/N decides.
     vaccinations = [e for e in events if e["event_type"] == "immunisation"
                     and e["event_date"] is not None and e["event_date"] <= as_of]
@@ -540,7 +543,7 @@ def compare_events(health: list[dict], case: list[dict], *, as_of: date,
         # before as-of); the other system's events of the type are looked for at any date up
         # to as-of. DATE_MISMATCH pairs each health event in the window with its nearest case
         # event within 31 days (the case system's events are compared against the health
-        # extract, SPEC §2 "Authoritative source"); a pair with different dates fires.
+        # extract, docs/rules.md §1.1); a pair with different dates fires.
         for d in h:
             if d < window_from:
                 continue
@@ -642,7 +645,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
     matched_patients = {j for _, js in matches.values() for j in js}
     flags: set[tuple[str, str | None]] = set()
     vaccine_flags: set[tuple[str, str, int]] = set()
-    # SPEC §7 VACCINE_UNKNOWN: any immunisation row, in either extract, whose name (or blank) is
+    # §10 VACCINE_UNKNOWN: any immunisation row, in either extract, whose name (or blank) is
     # in none of the table's rows. DECISION: whatever its date or link.
     for e in case_events:
         if e["event_type"] == "immunisation" and vaccine_name_key(
@@ -673,7 +676,8 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
         row.update({col: h[col] for col in CHILDREN_COLUMNS if col not in row})
         rows.append(row)
 
-        # SPEC §7: the latest health Y/N (N wins a tie) against the records; on that Y/N's row
+        # §10 IMMUNISATIONS_STATUS_DISAGREES: the latest health Y/N (N wins a tie) against the
+        # records; on that Y/N's row
         if h["immunisations_basis"] == "vaccines":
             yns = [e for e in h_events if e["event_type"] == "immunisations_up_to_date"
                    and e["event_date"] is not None and e["event_date"] <= as_of
@@ -712,7 +716,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
             if e["event_date"] is not None and c["dob"] is not None and e["event_date"] < c["dob"]:
                 flags.add(("DATE_BEFORE_BIRTH", cid))
         # EPISODE_OVERLAP: an episode covers [start, end) (in care on a day when start <= day
-        # and end blank or > day: SPEC "in care"), so the next may start on the day the
+        # and end blank or > day: docs/rules.md §3 "in care"), so the next may start on the day the
         # previous ended. Two overlap by a day or more when min(ends) - max(starts) >= 1 day.
         # AMBIGUOUS: so an episode with start = end covers no day and overlaps nothing. All the
         # child's dated episodes count, also those starting after as-of.
@@ -739,7 +743,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
                 if in_health and not in_case:
                     flags.add(("MIGRATION_HISTORY_GAP", cid))
 
-    # Health-side per-row flags are keyed by (rule, table, row): the SPEC does not say which
+    # Health-side per-row flags are keyed by (rule, table, row): docs/rules.md does not say which
     # case child_id names a health row (one patient may match two case children).
     # AMBIGUOUS: health events are checked against the DOB of the patient they link to.
     health_flags: set[tuple[str, str, int]] = set(vaccine_flags)

@@ -1,4 +1,4 @@
-"""The calendar (docs/rules.md): working days and calendar months, counted by hand.
+"""The calendar (docs/rules.md §2): working days and calendar months, counted by hand.
 
 Bank holidays in England used below (from gov.uk, counted by hand, not computed):
 2021: Mon 27 + Tue 28 Dec (substitutes: Christmas Sat 25, Boxing Day Sun 26)
@@ -129,7 +129,7 @@ def test_between_inverts_add(start: date, n: int) -> None:
 
 
 ADD_MONTHS = [
-    # docs/rules.md: 31 Aug + 6 months = 28 Feb, or 29 Feb in a leap year.
+    # docs/rules.md §2: 31 Aug + 6 months = 28 Feb, or 29 Feb in a leap year.
     pytest.param(date(2025, 8, 31), 6, date(2026, 2, 28), id="31aug+6"),
     pytest.param(date(2023, 8, 31), 6, date(2024, 2, 29), id="31aug+6-leap"),
     # 31 Jan + 1 month: 31 Feb does not exist -> 28 Feb / 29 Feb.

@@ -1,4 +1,4 @@
-"""changes.csv (docs/rules.md "What changed"): hand-worked before/after children tables."""
+"""changes.csv (docs/rules.md §9.2): hand-worked before/after children tables."""
 
 from __future__ import annotations
 

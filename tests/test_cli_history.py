@@ -1,5 +1,5 @@
 """`reconcile --history` two weeks running, `healthcheck history`, and a history that cannot be
-used (docs/rules.md "The named nurse's week"). Hand-worked: as-of Tue 24 and Tue 31 Mar 2026."""
+used (docs/rules.md §9). Hand-worked: as-of Tue 24 and Tue 31 Mar 2026."""
 
 from __future__ import annotations
 

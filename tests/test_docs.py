@@ -17,7 +17,7 @@ SPEC_CODES = {
     "MIGRATION_CUTOVER_START", "MIGRATION_HISTORY_GAP", "CASE_ONLY", "HEALTH_ONLY",
     "MATCHED_ON_DEMOGRAPHICS", "DOB_MISMATCH", "EVENT_MISSING_IN_CASE",
     "EVENT_MISSING_IN_HEALTH", "DATE_MISMATCH", "EVENT_RECORDED_LATE", "IHA_NOT_RECORDED",
-    # immunisations from vaccine records (docs/rules.md §R5 extended)
+    # immunisations from vaccine records (docs/rules.md §4 R5 extended)
     "VACCINE_UNKNOWN", "IMMUNISATIONS_STATUS_DISAGREES",
     # section 8 (the SSDA903 return)
     "CHILD_WITHOUT_EPISODES", "PERIOD_STARTED_BEFORE_EXTRACT", "OC2_CHILD_MISSING",

@@ -1,4 +1,4 @@
-"""The run history (docs/rules.md "History"): stored whole or not at all, never rewritten."""
+"""The run history (docs/rules.md §9.1): stored whole or not at all, never rewritten."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """kpis_at: the figures recomputed at other dates are exactly what a reconcile at that date
-gives; revisions and the trend built on them (docs/rules.md "Figures as known then", "Trend")."""
+gives; revisions and the trend built on them (docs/rules.md §9.3, §9.4)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """revisions.csv, EVENT_RECORDED_LATE and IHA_NOT_RECORDED on hand-worked extracts
-(docs/rules.md "Figures as known then", "Acting on the lists")."""
+(docs/rules.md §9.3, §9.5)."""
 
 from __future__ import annotations
 

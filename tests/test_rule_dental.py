@@ -1,4 +1,4 @@
-"""docs/rules.md R4 Dental, worked by hand.
+"""docs/rules.md §4 R4 Dental, worked by hand.
 
 Due = the later of last dental + dental_interval_months (12; 6 allowed) and clock + 40 working
 days; with no dental check at all, the latter. Statuses as R3: declined, overdue (due < as-of),

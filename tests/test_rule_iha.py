@@ -1,4 +1,4 @@
-"""docs/rules.md R2 Initial health assessment, worked by hand.
+"""docs/rules.md §4 R2 Initial health assessment, worked by hand.
 
 Due = clock + 20 working days (28CD: + 28 calendar days). The qualifying IHA is the earliest
 `iha` on or after clock - 3 calendar months. Status, first that applies: not_required (no

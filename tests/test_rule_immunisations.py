@@ -40,7 +40,7 @@ def utd(d: date, v: str | None) -> tuple[str, date, str | None]:
     pytest.param([utd(date(2026, 2, 1), "N"), utd(AS_OF, "Y")], "up_to_date", id="on-as-of"),
     # no lower bound: a status recorded before care is still the latest known
     pytest.param([utd(date(2024, 5, 1), "Y")], "up_to_date", id="before-care"),
-    # with vaccine records the records decide (docs/rules.md §R5 extended; more in
+    # with vaccine records the records decide (docs/rules.md §4 R5 extended; more in
     # test_rule_vaccines.py): one MMR at 10 is short of dtp 4 and mmr 2
     pytest.param([("immunisation", date(2026, 1, 10), "MMR")], "not_up_to_date",
                  id="vaccine-only"),

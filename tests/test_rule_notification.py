@@ -1,4 +1,4 @@
-"""docs/rules.md R1 Notification, worked by hand.
+"""docs/rules.md §4 R1 Notification, worked by hand.
 
 Working days from clock start (day 0) to the earliest `notification_received` (health) dated on
 or after clock start - 10 calendar days; one before the clock counts 0. Target 5.

@@ -1,4 +1,4 @@
-"""docs/rules.md R3 Review health assessment, worked by hand.
+"""docs/rules.md §4 R3 Review health assessment, worked by hand.
 
 Last = latest iha/rha on or before as-of. Interval 6 months if under 5 (before DOB + 60 months)
 on the day of the last assessment, else 12 (lenient: 12 when the 5th birthday falls before

@@ -1,4 +1,4 @@
-"""docs/rules.md §R5 extended: immunisations decided from vaccine records, against the UK routine
+"""docs/rules.md §4 R5 extended: immunisations decided from vaccine records, against the UK routine
 schedule. Hand-worked, on in-memory frames: the rules through `evaluate`, the flags through
 `reconcile` on extracts built in memory.
 

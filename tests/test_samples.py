@@ -280,7 +280,7 @@ def test_planted_defects_give_their_flags(sample200: tuple[Path, dict],
 
 def test_vaccine_records_for_part_of_the_children(tables200: dict[str, pl.DataFrame],
                                                   sample200: tuple[Path, dict]) -> None:
-    """docs/rules.md §R5 extended: product names as trusts write them, for part of the
+    """docs/rules.md §4 R5 extended: product names as trusts write them, for part of the
     children, from birth; some appointments missed."""
     ev = tables200["events"]
     imm = ev.filter(pl.col("event_type").str.strip_chars().str.to_lowercase() == "immunisation")

@@ -99,7 +99,7 @@ def test_not_known_to_health_and_why() -> None:
          "notification_status": "missing"},
         {"child_id": "K2", "match_status": "case_only", "clock_start": date(2025, 8, 31),
          "notification_status": "on_time"},
-        # Notification missing but out of care: not listed (docs/rules.md "Acting on the
+        # Notification missing but out of care: not listed (docs/rules.md §9.5 "Acting on the
         # lists").
         {"child_id": "K3", "clock_start": date(2025, 2, 28), "notification_status": "missing",
          "in_care": False},
@@ -173,7 +173,7 @@ def test_worklist_counts() -> None:
 
 
 def test_missing_doses_on_overdue_and_due_soon_and_counted() -> None:
-    """docs/rules.md §R5 extended: a child in care whose vaccine records miss doses is on
+    """docs/rules.md §4 R5 extended: a child in care whose vaccine records miss doses is on
     Overdue with the doses (after the dated checks); every check row shows the child's
     missing doses; the Summary counts the children decided from records and from a Y/N."""
     kids = children(

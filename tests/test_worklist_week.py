@@ -1,5 +1,5 @@
 """The nurse's week on the sheets: names, in care only, the lost IHA off Overdue, Changes and
-Trend (docs/rules.md "Acting on the lists"), and the workbook's new sheets and chart."""
+Trend (docs/rules.md §9.5), and the workbook's new sheets and chart."""
 
 from __future__ import annotations
 

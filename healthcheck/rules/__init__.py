@@ -1,4 +1,4 @@
-"""The statutory rules R1-R6 (docs/rules.md, "Rules"), one small module each.
+"""The statutory rules R1-R6 (docs/rules.md §4), one small module each.
 
 Every child's events are read once (see `evaluate`): each rule declares
     EVENT_TYPES: tuple[str, ...]              the event types its aggregates read

@@ -1,5 +1,7 @@
 """R4 Dental check [S: CPPCR 2010 Sch. 1; NICE CG19; DfE SSDA903 OC2 TEETH_CHECK].
 
+docs/rules.md §4 R4.
+
 Due = the later of last `dental` + `dental_interval_months` (12; 6 allowed) and clock start +
 `dental_first_due_wd` (40) working days; with no dental check at all, the latter. Statuses as
 R3: not_required (not in care, or no clock), declined (a `declined` dental after the last check,

@@ -1,4 +1,4 @@
-"""Runs R1-R6 over all children at once for one source of health events.
+"""Runs R1-R6 over all children at once for one source of health events (docs/rules.md §4).
 
 The events are read once: joined to their child's clock start and grouped by child, every
 rule's aggregates in one pass; then each rule adds its columns to the one-row-per-child frame,
@@ -23,7 +23,7 @@ RULE_EVENT_TYPES = tuple(dict.fromkeys(t for rule in RULES for t in rule.EVENT_T
 
 
 def usable_events(events: pl.LazyFrame | pl.DataFrame, as_of: date) -> pl.LazyFrame:
-    """Events that count: a child, a type and a date on or before as-of (docs/rules.md)."""
+    """Events that count: a child, a type and a date on or before as-of (docs/rules.md §2)."""
     return events.lazy().select(list(EVENT_SCHEMA)).filter(
         pl.col("child_id").is_not_null() & pl.col("event_type").is_not_null()
         & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of))

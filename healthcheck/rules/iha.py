@@ -1,6 +1,8 @@
 """R2 Initial health assessment [S: CPPCR 2010 regs 7 and 33; SG: Promoting the health and
 wellbeing of looked-after children, 2015].
 
+docs/rules.md §4 R2.
+
 Due = clock start + 20 working days (`iha_rule` 20WD; 28CD = 28 calendar days). The qualifying
 IHA is the earliest `iha` or `health_assessment` dated on or after clock start - 3 calendar
 months (reg 7(3)). Status, first that applies: not_required (no clock); before_extract (the
@@ -28,7 +30,7 @@ EVENT_TYPES = (*IHA_TYPES, "declined")
 
 def iha_due_soon(as_of: date, horizon_days: int) -> pl.Expr:
     """An IHA still `due` whose due date is within `horizon_days` of as-of (both days
-    included): the nurse books it now (docs/rules.md §R2). IHA has no `due_soon` status of its
+    included): the nurse books it now (docs/rules.md §4 R2). IHA has no `due_soon` status of its
     own (R3 and R4 have): this is the same horizon applied to `iha_due`. Null stays null."""
     return (pl.col("iha_status") == "due") & pl.col("iha_due").is_between(
         as_of, as_of + timedelta(days=horizon_days))

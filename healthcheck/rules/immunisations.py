@@ -6,7 +6,7 @@ is short of an applying requirement, else not_up_to_date; basis `vaccines`, the 
 immunisations_missing. Otherwise the latest `immunisations_up_to_date` on or before as-of: Y ->
 up_to_date, N -> not_up_to_date (basis `status`), none -> unknown. Two statuses on the same latest
 day: N wins (the cautious reading, and independent of row order). not_required when there is no
-clock. docs/rules.md §R5 and §R5 extended.
+clock. docs/rules.md §4 R5 and §4 R5 extended.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """R1 Notification [S: Care Planning, Placement and Case Review (England) Regs 2010 reg 13; LP].
 
+docs/rules.md §4 R1 (the working days: §2).
+
 The LA tells the health team that a child became looked after. Working days from clock start to
 the earliest notification (health: `notification_received`; LA side: `notification_sent`) dated
 on or after clock start - 10 calendar days; one before clock start counts as 0. Target 5 working

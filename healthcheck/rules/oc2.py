@@ -1,5 +1,7 @@
 """R6 OC2 cohort measures [DfE SSDA903 OC2].
 
+docs/rules.md §4 R6 (the 12 months: §12 "OC2 boundaries").
+
 The cohort (in care at as-of, looked after continuously for 12 months, no V3/V4 in those 12
 months) is decided in `periods.latest_periods`. For it: HEALTH_ASSESSMENT = an IHA, RHA or
 health_assessment dated in the 12 months up to as-of (as-of - 12 months + 1 day .. as-of, the

@@ -1,6 +1,8 @@
 """R3 Review health assessment [S: CPPCR 2010 reg 7; SG: Promoting the health and wellbeing of
 looked-after children, 2015].
 
+docs/rules.md §4 R3.
+
 Last assessment = latest `iha`, `rha` or `health_assessment` on or before as-of. Interval 6
 months if the child was under 5 on that day (before DOB + 60 months), else 12 (`age5_mode`
 conservative; lenient = 12 when the 5th birthday falls before last + 6 months). Due = last +

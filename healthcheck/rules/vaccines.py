@@ -1,6 +1,6 @@
 """R5 extended: immunisations decided from vaccine records [DfE; UKHSA Green Book ch. 11].
 
-docs/rules.md §R5 extended. A vaccine (`immunisation` event, detail = its name) counts for the
+docs/rules.md §4 R5 extended. A vaccine (`immunisation` event, detail = its name) counts for the
 antigens the policy's vaccine table gives it (names matched by `schedule.vaccine_key`); the doses
 of an antigen are the distinct dates of the vaccines that count for it, on or before as-of. The
 requirements of `schedule.REQUIREMENTS` apply once as-of is more than `imms_grace_days` past

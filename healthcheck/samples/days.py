@@ -2,7 +2,7 @@
 over them.
 
 The generator draws dates as integers; working days and calendar months come from
-`healthcheck.calendar` (docs/rules.md §R2), the same arithmetic the product uses, applied
+`healthcheck.calendar` (docs/rules.md §2), the same arithmetic the product uses, applied
 through polars expressions.
 """
 

@@ -1,7 +1,7 @@
 """The health events of each period of care (the truth), and the case system's copy of them.
 
 Each kind of event is one function over every period with a clock at once, drawing its dates
-from the working-day and calendar-month arithmetic of docs/rules.md §R2. `simulate_events` runs
+from the working-day and calendar-month arithmetic of docs/rules.md §2. `simulate_events` runs
 them in a fixed order (the draws are seeded, so the order is part of the output); a new kind of
 event is one more function appended to `HEALTH_EVENTS`.
 """

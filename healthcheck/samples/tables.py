@@ -17,7 +17,7 @@ from healthcheck.samples.days import NAT
 from healthcheck.samples.draws import Arr, pick, uniform_int
 from healthcheck.samples.histories import World
 
-# Header spellings: docs/rules.md §R1 matches names ignoring case, spaces, underscores,
+# Header spellings: docs/rules.md §1.3 matches names ignoring case, spaces, underscores,
 # hyphens and dots, so each file spells them its own way.
 HEADERS: dict[str, tuple[str, ...]] = {
     "children": ("Child ID", "NHS Number", "Forename", "Surname", "DOB", "Sex", "Legacy_ID"),

@@ -1,5 +1,5 @@
 """Vaccine records from the child health record, for part of the children (docs/rules.md
-§R5 extended): the UK routine schedule from birth, each dose a product name as trusts write it
+§4 R5 extended): the UK routine schedule from birth, each dose a product name as trusts write it
 (varied spelling and case), mostly on time, some appointments missed, a few products the
 vaccine table does not know.
 

@@ -1,5 +1,5 @@
 """`healthcheck validate`: the Great Expectations suites (`expectations/`, shipped with the
-package) against one extract.
+package) against one extract (docs/rules.md §11).
 
 - One reviewed suite file per extract kind, split by table (`suites`); each table's part is run
   as one GX suite (`case.children`, ...) against that table.
