@@ -219,6 +219,6 @@ def test_903_return_from_the_command_line_with_and_without_health(tmp_path: Path
     assert not set(flags["rule"]) & {"CASE_ONLY", "HEALTH_ONLY", "EVENT_MISSING_IN_CASE"}
     forecast = pl.read_csv(out / "oc2_forecast.csv", infer_schema=False)
     # at 12 Jan 2026, in care with a period started by 31 Mar 2025: 104 (101 and 102 start
-    # 1 Apr 2025, one day late for the forecast's cohort as SPEC words it)
+    # 1 Apr 2025, one day late for the forecast's cohort as docs/rules.md §4 words it)
     assert forecast["child_id"].to_list() == ["104"]
     assert forecast["needs"][0] == "health_assessment;teeth_check;immunisations"
