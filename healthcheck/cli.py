@@ -51,6 +51,15 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class CaseFormat(StrEnum):
+    """The sample case extract: the canonical tables as xlsx or csv, or the same children as
+    an SSDA903 return or an SSD export."""
+    xlsx = "xlsx"
+    csv = "csv"
+    ssda903 = "ssda903"
+    ssd = "ssd"
+
+
 def _echo(msg: str = "") -> None:
     typer.echo(msg)
 
@@ -295,7 +304,9 @@ def samples(
     children: Annotated[int, typer.Option("--children", min=1, max=200_000)] = 200,
     seed: Annotated[int, typer.Option("--seed")] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
-    case_format: Annotated[Format, typer.Option("--case-format")] = Format.xlsx,
+    case_format: Annotated[CaseFormat, typer.Option(
+        "--case-format", help="ssda903: an SSDA903 return (with OC2 mistakes); ssd: an SSD "
+        "export.")] = CaseFormat.xlsx,
     health_format: Annotated[Format, typer.Option("--health-format")] = Format.csv,
     cutover: Annotated[str | None, typer.Option("--cutover")] = None,
     defects: Annotated[bool, typer.Option(

@@ -270,7 +270,8 @@ def write_result(result: Result, out: Path, *, workbook: bool = True,
                            names=result.prepared.kids if result.prepared else None,
                            lost_iha=result.lost_iha if result.prepared else None,
                            changes=week.changes if week else None,
-                           trend=week.trend if week else None)
+                           trend=week.trend if week else None,
+                           forecast=result.forecast, year_end=result.year_end)
         writers["worklist.xlsx"] = wb
     inputs = [Path(side["path"]) for side in result.summary.get("inputs", {}).values()
               if isinstance(side, dict) and "path" in side]

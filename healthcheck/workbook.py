@@ -42,6 +42,7 @@ SHEETS = ("Summary", "Overdue", "Due soon", "Not known to health", "Disagreement
           "Data quality")
 # With a history (reconcile --history): Changes after Not known to health, Trend at the end.
 HISTORY_SHEETS = ("Changes", "Trend")
+YEAR_END_SHEET = "Year end"  # before the OC2 year end, after Not known to health (and Changes)
 
 DATE_FORMAT = "dd/mm/yyyy"
 EPOCH = date(1899, 12, 30)  # Excel's serial day 0 (1900 date system; valid from 1 March 1900)
@@ -229,6 +230,20 @@ def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
             Col("before", "Before"),
             Col("after", "Now"),
         ])
+    if wl.year_end is not None and wl.year_end_date is not None:
+        _data_sheet(wb, fmt, YEAR_END_SHEET, wl.year_end, [
+            *CHILD,
+            Col("needs", "Still needed", fill=AMBER, max_width=50),
+            Col("need_count", "Number needed", "int"),
+            Col("due", "Earliest due", "date", fill=AMBER),
+            Col("days", "Days left", "int"),
+            Col("health_assessment_done", "Health assessment done", "bool"),
+            Col("teeth_check_done", "Dental check done", "bool"),
+            Col("immunisations_up_to_date", "Immunisations up to date", "bool"),
+            Col("rha_due", "RHA due", "date"),
+            Col("dental_due", "Dental due", "date"),
+        ], note=f"To be seen by {_fmt_date(wl.year_end_date)} (the OC2 year end) for the "
+                "year-end figures to hold.")
     _data_sheet(wb, fmt, "Disagreements", wl.disagreements, [
         *CHILD[:2],
         Col("check", "Check", width=9),
@@ -379,13 +394,13 @@ def _summary(wb: Workbook, fmt: _Formats, *, as_of: date, wl: Worklist, kpis: pl
 def write_workbook(path: Path, *, children: pl.DataFrame, flags: pl.DataFrame,
                    kpis: pl.DataFrame, disagreements: pl.DataFrame, as_of: date,
                    horizon_days: int = 28, england: dict[str, float] | None = None,
-                   **nurse: pl.DataFrame | None) -> None:
+                   year_end: date | None = None, **nurse: pl.DataFrame | None) -> None:
     """Write the named nurse's workbook to `path` (README, "reconcile"; the module docstring
-    says what it holds)."""
+    says what it holds). `year_end` with `forecast=` (oc2_forecast.csv): the Year end sheet."""
     if isinstance(as_of, datetime):
         as_of = as_of.date()
     wl = worklist(children=children, flags=flags, disagreements=disagreements, as_of=as_of,
-                  horizon_days=horizon_days, **nurse)
+                  horizon_days=horizon_days, year_end=year_end, **nurse)
     wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                               "strings_to_numbers": False, "use_zip64": True})
     fmt = _Formats(wb)

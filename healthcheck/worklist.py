@@ -12,6 +12,9 @@ docs/rules.md §9.5. The sheets:
   missing doses beside each check, so they can be caught up at the appointment.
 - Not known to health: children in care with no health record (`case_only`, docs/rules.md §5),
   or whose health team was not notified (`missing`, §4 R1); earliest clock start first.
+- Year end: before the OC2 year end, the forecast cohort's children in care who still need a
+  health assessment, a dental check or immunisations for the year-end figures to hold
+  (docs/rules.md "Year-end forecast"); earliest due date first, then most needs.
 - Disagreements: the event disagreements behind EVENT_MISSING_IN_CASE, EVENT_MISSING_IN_HEALTH
   and DATE_MISMATCH, with both dates; by child, check and date.
 - Data quality: every other flag (docs/rules.md §12 "Workbook, Data quality sheet"): errors, then
@@ -30,6 +33,7 @@ import polars as pl
 
 from healthcheck.changes import CHANGE_SCHEMA, KINDS
 from healthcheck.flags import DISAGREEMENT_CODES, SEVERITY_ORDER
+from healthcheck.forecast import FORECAST_SCHEMA
 from healthcheck.rules.iha import iha_due_soon
 from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
 
@@ -230,6 +234,34 @@ def trend_sheet(trend: pl.DataFrame) -> pl.DataFrame:
     return now.join(then, on="as_of", how="left").sort("as_of").select("as_of", *cols)
 
 
+NEED_LABEL = {"health_assessment": "Health assessment", "teeth_check": "Dental check",
+              "immunisations": "Immunisations"}
+
+
+def year_end_sheet(forecast: pl.DataFrame, children: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Who must be seen by the year end for the OC2 figures to hold: the forecast's children
+    (oc2_forecast.csv) in care at as-of with something still needed. `due`: the earliest due
+    date of what is needed (the RHA's for a health assessment, the dental check's for teeth;
+    immunisations have none), `days` left to it (negative: overdue), `need_count`; earliest
+    due first (none last), then most needs, then child_id. `needs` in words."""
+    in_care = children.filter(IN_CARE).select("child_id")
+    needs = pl.col("needs").str.split(";")
+    rha = pl.when(~pl.col("health_assessment_done")).then(pl.col("rha_due"))
+    dental = pl.when(~pl.col("teeth_check_done")).then(pl.col("dental_due"))
+    return (
+        forecast.filter(pl.col("needs").is_not_null())
+        .join(in_care, on="child_id", how="semi")
+        .with_columns(due=pl.min_horizontal(rha, dental), need_count=needs.list.len())
+        .with_columns(days=(pl.col("due") - pl.lit(as_of)).dt.total_days(),
+                      needs=needs.list.eval(pl.element().replace(NEED_LABEL)).list.join("; "))
+        .sort(["due", "need_count", "child_id"], descending=[False, True, False],
+              nulls_last=True)
+        .select("child_id", "nhs_number", "needs", "need_count", "due", "days",
+                "health_assessment_done", "teeth_check_done", "immunisations_up_to_date",
+                "rha_due", "dental_due")
+    )
+
+
 def _with_names(frame: pl.DataFrame, names: pl.DataFrame | None) -> pl.DataFrame:
     """forename and surname (from the case extract) after nhs_number."""
     if names is None:
@@ -253,15 +285,19 @@ class Worklist:
     counts: pl.DataFrame  # the Summary's counts (see `counts`)
     changes: pl.DataFrame | None = None  # with a history: the Changes sheet
     trend: pl.DataFrame | None = None  # with a history: the Trend sheet (`trend_sheet`)
+    year_end: pl.DataFrame | None = None  # before the year end: the Year end sheet
+    year_end_date: date | None = None  # the OC2 year end forecast (None: not known)
 
 
 def worklist(*, children: pl.DataFrame, flags: pl.DataFrame, disagreements: pl.DataFrame,
              as_of: date, horizon_days: int, names: pl.DataFrame | None = None,
              lost_iha: pl.DataFrame | None = None, changes: pl.DataFrame | None = None,
-             trend: pl.DataFrame | None = None) -> Worklist:
+             trend: pl.DataFrame | None = None, forecast: pl.DataFrame | None = None,
+             year_end: date | None = None) -> Worklist:
     """Every sheet from reconcile's frames (conformed to their schemas first). `names`:
     child_id, forename, surname; `lost_iha`: the child_ids flagged IHA_NOT_RECORDED; with a
-    history, `changes` (changes.csv) and `trend` (trend.csv)."""
+    history, `changes` (changes.csv) and `trend` (trend.csv); before the OC2 year end
+    `year_end`, `forecast` (oc2_forecast.csv) for the Year end sheet."""
     kids = conform(children, CHILDREN_SCHEMA, "children")
     sheets = dict(
         overdue=_with_names(overdue(kids, as_of, lost_iha), names),
@@ -275,10 +311,28 @@ def worklist(*, children: pl.DataFrame, flags: pl.DataFrame, disagreements: pl.D
     if changes is not None:
         change_rows = _with_names(change_sheet(conform(changes, CHANGE_SCHEMA, "changes"),
                                                kids), names)
-    return Worklist(**sheets, counts=counts(kids, horizon_days=horizon_days, changes=changes,
-                                            **sheets),
-                    changes=change_rows,
-                    trend=trend_sheet(trend) if trend is not None else None)
+    ahead = None
+    if forecast is not None and year_end is not None and as_of < year_end:
+        ahead = _with_names(year_end_sheet(conform(forecast, FORECAST_SCHEMA, "forecast"),
+                                           kids, as_of), names)
+    rows = counts(kids, horizon_days=horizon_days, changes=changes, **sheets)
+    if year_end is not None:
+        rows = pl.concat([rows, year_end_count(ahead, year_end)])
+    return Worklist(**sheets, counts=rows, changes=change_rows,
+                    trend=trend_sheet(trend) if trend is not None else None,
+                    year_end=ahead, year_end_date=year_end)
+
+
+def year_end_count(ahead: pl.DataFrame | None, year_end: date) -> pl.DataFrame:
+    """The Summary's line for the Year end sheet; with none (as-of on or after the year end),
+    a line that says why."""
+    by = year_end.strftime("%d/%m/%Y")
+    row = ((f"To be seen by {by} for the year-end OC2 figures", ahead.height, "due_soon",
+            "Year end") if ahead is not None else
+           (f"Year end {by}: no Year end sheet (as-of is on or after the year end)", None,
+            None, None))
+    return pl.DataFrame([row], schema={"label": pl.String, "number": pl.Int64,
+                                       "tone": pl.String, "sheet": pl.String}, orient="row")
 
 
 def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFrame,

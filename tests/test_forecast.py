@@ -26,7 +26,7 @@ def _episodes() -> pl.DataFrame:
     rows = [
         ("A", date(2024, 9, 2), None, "C2"),  # in the cohort
         ("B", date(2025, 3, 31), None, "C2"),  # starts on year end - 12 months: in
-        ("C", date(2025, 4, 1), None, "C2"),  # one day later: not (the forecast's cohort, docs/rules.md §4)
+        ("C", date(2025, 4, 1), None, "C2"),  # one day later: not (forecast cohort, rules.md §4)
         ("D", date(2024, 5, 1), date(2025, 4, 1), "V3"),  # short break open on 1 Apr 2025
         ("D", date(2025, 4, 1), None, "C2"),
         ("E", date(2024, 5, 1), date(2025, 12, 1), "C2"),  # left care

@@ -12,6 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from healthcheck.forecast import FORECAST_SCHEMA
 from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
 from healthcheck.workbook import SHEETS, write_workbook
 
@@ -357,3 +358,38 @@ def test_links_from_summary_to_sheets(book: Path) -> None:
     ws = openpyxl.load_workbook(book)["Summary"]
     links = {c.value: c.hyperlink.location for r in ws.iter_rows() for c in r if c.hyperlink}
     assert links == {name: f"'{name}'!A1" for name in SHEETS[1:]}
+
+
+def test_year_end_sheet_before_the_year_end_only(tmp_path: Path) -> None:
+    fc = pl.DataFrame([
+        {"child_id": "C2", "nhs_number": "9434765919", "health_assessment_done": False,
+         "teeth_check_done": True, "immunisations_up_to_date": True,
+         "rha_due": date(2026, 4, 6), "dental_due": None, "needs": "health_assessment"},
+        {"child_id": "C9", "nhs_number": None, "health_assessment_done": True,
+         "teeth_check_done": True, "immunisations_up_to_date": True,
+         "rha_due": None, "dental_due": None, "needs": None}], schema=FORECAST_SCHEMA)
+    path = tmp_path / "w.xlsx"
+    common = dict(children=children_frame(), flags=flags_frame(), kpis=kpis_frame(),
+                  disagreements=dis_frame(), as_of=AS_OF, forecast=fc)
+    write_workbook(path, year_end=date(2027, 3, 31), **common)  # type: ignore[arg-type]
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [*SHEETS[:4], "Year end", *SHEETS[4:]]
+    ws = wb["Year end"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:M2"
+    assert all(c.font.b for c in next(ws.iter_rows(max_row=1, max_col=13)))
+    assert str(ws["N1"].value).startswith("To be seen by 31/03/2027")
+    h = header_index(ws)
+    got = rows(ws)[1]
+    assert got[h["Child ID"]] == "C2" and got[h["NHS number"]] == "943 476 5919"
+    assert got[h["Still needed"]] == "Health assessment"
+    assert ws.cell(2, h["Earliest due"] + 1).number_format == "dd/mm/yyyy"
+    assert got[h["Earliest due"]].date() == date(2026, 4, 6)  # type: ignore[union-attr]
+    assert got[h["Days left"]] == 6 and got[h["Dental check done"]] == "Yes"
+    summary = [r[0] for r in rows(wb["Summary"])]
+    assert "To be seen by 31/03/2027 for the year-end OC2 figures" in summary
+    # as-of on the year end: no sheet, and the Summary says so
+    write_workbook(path, year_end=AS_OF, **common)  # type: ignore[arg-type]
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == list(SHEETS)
+    assert any(str(r[0]).startswith("Year end 31/03/2026: no Year end sheet")
+               for r in rows(wb["Summary"]))

@@ -12,6 +12,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from healthcheck.forecast import FORECAST_SCHEMA
 from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
 from healthcheck.worklist import (
     counts,
@@ -23,6 +24,7 @@ from healthcheck.worklist import (
     overdue,
     period,
     worklist,
+    year_end_sheet,
 )
 
 AS_OF = date(2026, 3, 31)
@@ -259,3 +261,54 @@ def test_figures_side_by_side_percentages_first() -> None:
     assert period(kpis) == (date(2025, 4, 1), AS_OF)
     assert period(kpis.clear()) == (None, None)
     assert figures(kpis.clear(), {}).height == 0
+
+
+def _forecast(*rows: tuple[str, str | None, bool, bool, bool, date | None, date | None]
+              ) -> pl.DataFrame:
+    cols = ["child_id", "needs", "health_assessment_done", "teeth_check_done",
+            "immunisations_up_to_date", "rha_due", "dental_due"]
+    return pl.DataFrame([dict(zip(cols, r, strict=True)) | {"nhs_number": None} for r in rows],
+                        schema=FORECAST_SCHEMA)
+
+
+def test_year_end_sheet_in_care_still_needed_earliest_due_then_most_needs() -> None:
+    year_end = date(2027, 3, 31)
+    fc = _forecast(
+        # RHA due Mon 4 May 2026 (a bank holiday), dental Thu 30 Apr: the earlier, 30 days on.
+        ("A", "health_assessment;teeth_check", False, False, True, date(2026, 5, 4),
+         date(2026, 4, 30)),
+        # Same due day, one need: after A.
+        ("B", "teeth_check", True, False, True, date(2026, 4, 1), date(2026, 4, 30)),
+        # Only immunisations: the RHA is done, so its due date (tomorrow) is not the child's.
+        ("C", "immunisations", True, True, False, date(2026, 4, 1), date(2026, 6, 1)),
+        # RHA overdue since Sat 28 Feb 2026: 31 days ago, first.
+        ("D", "health_assessment", False, True, True, date(2026, 2, 28), date(2026, 9, 1)),
+        ("E", None, True, True, True, date(2026, 5, 1), date(2026, 5, 1)),  # nothing needed
+        ("F", "teeth_check", True, False, True, None, date(2026, 4, 2)),  # left care
+        # A health assessment with no RHA date: no due date, after C by child id.
+        ("G", "health_assessment", False, True, True, None, None),
+    )
+    kids = children(*({"child_id": c} for c in "ABCDEG"), {"child_id": "F", "in_care": False})
+    got = year_end_sheet(fc, kids, AS_OF)
+    assert got.select("child_id", "due", "days", "need_count", "needs").rows() == [
+        ("D", date(2026, 2, 28), -31, 1, "Health assessment"),
+        ("A", date(2026, 4, 30), 30, 2, "Health assessment; Dental check"),
+        ("B", date(2026, 4, 30), 30, 1, "Dental check"),
+        ("C", None, None, 1, "Immunisations"),
+        ("G", None, None, 1, "Health assessment")]
+    names = pl.DataFrame({"child_id": ["A"], "forename": ["Ann"], "surname": ["Lee"]})
+    wl = worklist(children=kids, flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                  disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                  horizon_days=28, names=names, forecast=fc, year_end=year_end)
+    assert wl.year_end is not None
+    assert wl.year_end.columns[:5] == ["child_id", "nhs_number", "forename", "surname", "needs"]
+    assert wl.year_end.row(1, named=True)["forename"] == "Ann"
+    assert wl.counts.row(-1) == ("To be seen by 31/03/2027 for the year-end OC2 figures", 5,
+                                 "due_soon", "Year end")
+    # as-of on the year end itself (31 Mar 2026): no sheet, and the Summary says why
+    wl = worklist(children=kids, flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                  disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                  horizon_days=28, forecast=fc, year_end=AS_OF)
+    assert wl.year_end is None
+    assert wl.counts.row(-1)[1:] == (None, None, None)
+    assert "on or after the year end" in wl.counts.row(-1)[0]

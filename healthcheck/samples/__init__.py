@@ -23,11 +23,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from healthcheck.samples import ssd, ssda903
 from healthcheck.samples.histories import World
 from healthcheck.samples.tables import CASE, HEALTH, Builder
 from healthcheck.samples.write import write_extract, write_manifest
 
-__all__ = ["EXACT_CODES", "write_samples"]
+__all__ = ["CASE_FORMATS", "EXACT_CODES", "write_samples"]
+
+CASE_FORMATS = ("xlsx", "csv", "ssda903", "ssd")
 
 EXACT_CODES = (
     "DATE_UNPARSEABLE", "DATE_PLACEHOLDER", "NHS_NUMBER_INVALID", "LEGAL_STATUS_UNKNOWN",
@@ -44,10 +47,15 @@ def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date 
     placeholder dates, invalid NHS numbers, unknown legal statuses, episodes ending before they
     start, future dates, legacy duplicates); the two systems still disagree as real ones do.
 
+    `case_format` `ssda903`: the case side as the SSDA903 return (`samples.ssda903`: header,
+    episodes, OC2 with planted mistakes, and a children table); `ssd`: as a Standard
+    Safeguarding Dataset export (`samples.ssd`). Both are clean csv folders of the same world.
+
     Returns the manifest (also written to `out/manifest.json`).
     """
-    if case_format not in ("xlsx", "csv") or health_format not in ("xlsx", "csv"):
-        raise ValueError("formats must be 'xlsx' or 'csv'")
+    if case_format not in CASE_FORMATS or health_format not in ("xlsx", "csv"):
+        raise ValueError(f"case format must be one of {', '.join(CASE_FORMATS)}; health "
+                         "format 'xlsx' or 'csv'")
     if not 1 <= children <= 500_000:
         raise ValueError("children must be between 1 and 500,000")
     as_of = as_of or date.today()
@@ -56,12 +64,25 @@ def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date 
     world = World(children, seed, as_of, cutover, defects)
     builder = Builder(world, case_format == "xlsx", health_format == "xlsx")
     tables = builder.build()
+    case_tables = [tables[t] for t in CASE]
+    planted = world.planted()
+    if case_format == "ssda903":
+        built, oc2_planted = ssda903.build(world)
+        case_tables = list(built.values())
+        planted |= oc2_planted
+    elif case_format == "ssd":
+        case_tables = list(ssd.build(world).values())
 
     out.mkdir(parents=True, exist_ok=True)
-    written = {stem: write_extract(out, stem, fmt, [tables[t] for t in names])
-               for stem, fmt, names in (("case", case_format, CASE),
-                                        ("health", health_format, HEALTH))}
-    by_table = {code: dict(sorted(v.items())) for code, v in sorted(builder.injected.items())}
+    case_fmt = case_format if case_format in ("xlsx", "csv") else "csv"
+    written = {"case": write_extract(out, "case", case_fmt, case_tables),
+               "health": write_extract(out, "health", health_format,
+                                       [tables[t] for t in HEALTH])}
+    # the case tables' dirt is only in the canonical layouts (a return or export is clean)
+    dropped = () if case_fmt == case_format else CASE
+    by_table = {code: dict(sorted((t, k) for t, k in v.items() if t not in dropped))
+                for code, v in sorted(builder.injected.items())}
+    by_table = {code: v for code, v in by_table.items() if v}
     injected = dict.fromkeys(EXACT_CODES, 0) | {c: sum(v.values()) for c, v in by_table.items()}
     manifest: dict[str, Any] = {
         "generator": "healthcheck.samples",
@@ -73,13 +94,13 @@ def write_samples(out: Path, *, children: int = 200, seed: int = 1, as_of: date 
         "case_format": case_format,
         "health_format": health_format,
         "files": {stem: w["file"] for stem, w in written.items()},
-        "rows": {name: t.height for name, t in tables.items()},
+        "rows": {t.name: t.height for t in [*case_tables, *(tables[t] for t in HEALTH)]},
         "blank_trailing_rows": written["case"]["blank_rows"] | written["health"]["blank_rows"],
         "csv_encodings": written["case"]["encodings"] | written["health"]["encodings"],
         "injected": dict(sorted(injected.items())),
         "exact": list(EXACT_CODES),
         "injected_by_table": by_table,
-        "planted": world.planted(),
+        "planted": planted,
     }
     write_manifest(out, manifest)
     return manifest
