@@ -88,13 +88,15 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
     case_events = case.tables["health_events"]
 
     # The rules on each source, the event comparison and the cross-row checks are independent:
-    # polars runs them together.
+    # polars runs them together. A case extract with no health events (a 903 return) has
+    # nothing to compare: no child is compared (docs/rules.md §6).
+    compared = link["child_id"].unique() if case_events.height else link["child_id"].head(0)
     lbase = base.lazy()
     ctx = Context(case, health, kids, latest, link, hev, as_of, cutover, checked)
     h_status, c_status, disagreements, derived = pl.collect_all([
         evaluate(lbase, health_events.lazy(), policy, as_of, "notification_received"),
         evaluate(lbase, case_events.lazy(), policy, as_of, "notification_sent"),
-        compare_events(health_events, case_events, link["child_id"].unique(), policy, as_of),
+        compare_events(health_events, case_events, compared, policy, as_of),
         derived_flags(ctx),
     ])
 
@@ -161,6 +163,7 @@ def _return_summary(case: Extract, checked: bool, has_record: bool, year_end: da
     out: dict[str, Any] = {
         "case_format": case.format,
         "health_checked": checked,
+        "events_compared": bool(checked and case.tables["health_events"].height),
         "read_not_used": case.unused,
         "year_end": year_end.isoformat(),
         "oc2_forecast_children": None if ahead is None else ahead.height,

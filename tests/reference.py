@@ -699,7 +699,8 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
         if any(c["dob"] is not None and patients[j]["dob"] is not None
                and c["dob"] != patients[j]["dob"] for j in pjs):
             flags.add(("DOB_MISMATCH", cid))
-        if pjs:
+        # a case extract with no health events at all is not compared (docs/rules.md §6)
+        if pjs and case_events:
             for rule in compare_events(h_events, c_events, as_of=as_of, policy=pol):
                 flags.add((rule, cid))
         if c["dob"] is not None and c["dob"] > as_of:

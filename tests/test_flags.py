@@ -261,3 +261,15 @@ def test_events_link_by_trust_id_when_the_patient_has_no_nhs_number(tmp_path: Pa
     assert row["match_method"] == "la_id"
     assert row["iha_date"] == date(2026, 1, 5)
     assert row["last_assessment"] == date(2026, 1, 6)  # both events are the patient's (trust_id)
+
+
+def test_no_comparison_when_the_case_extract_has_no_health_events() -> None:
+    """docs/rules.md §6: a case extract with no health events (a 903 return) is not compared,
+    so the health extract's assessments are not all EVENT_MISSING_IN_CASE."""
+    case = {k: v for k, v in CASE.items() if k != "health_events"}
+    res = run_mem(case, HEALTH, date(2026, 3, 31))
+    assert res.summary["events_compared"] is False
+    assert res.disagreements.is_empty()
+    assert not res.flags["rule"].is_in(["EVENT_MISSING_IN_CASE", "DATE_MISMATCH"]).any()
+    with_events = run_mem(CASE, HEALTH, date(2026, 3, 31))
+    assert with_events.summary["events_compared"] is True
