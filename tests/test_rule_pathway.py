@@ -188,6 +188,12 @@ def test_not_brought_without_an_iha_counts_to_as_of() -> None:
     assert r["was_not_brought"] == 2  # 2 Mar is after as-of
 
 
+def test_not_brought_with_another_detail_is_not_counted() -> None:
+    # ingest flags a detail that is not iha/rha/dental (VALUE_UNKNOWN); the rule skips it
+    assert one([wnb(date(2026, 1, 14), "paediatrics"), wnb(date(2026, 1, 15), "")])[
+        "was_not_brought"] == 0
+
+
 def test_not_brought_zero_with_a_clock_and_no_events() -> None:
     assert one([])["was_not_brought"] == 0
 

@@ -34,7 +34,9 @@ def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: da
     """One row per child of `base`: every status column of children.csv plus the OC2 measures."""
     ev = (usable_events(events, as_of)
           .filter(pl.col("event_type").is_in([*RULE_EVENT_TYPES, notification_type]))
-          .join(base.select("child_id", "clock_start"), on="child_id"))
+          .join(base.select("child_id", "clock_start"), on="child_id")
+          .with_columns(*[e for rule in RULES if hasattr(rule, "event_columns")
+                          for e in rule.event_columns(policy, as_of)]))
     aggs = ev.group_by("child_id").agg(
         *notification.aggregates(policy, as_of, notification_type),
         *[e for rule in RULES[1:] for e in rule.aggregates(policy, as_of)])

@@ -47,9 +47,10 @@ def _since(policy: Policy) -> pl.Expr:
 
 
 def qualifying_iha(policy: Policy) -> pl.Expr:
-    """The date of the qualifying IHA, per child over its events (R7 reads it too)."""
-    kind = pl.col("event_type")
-    return pl.col("event_date").filter(_since(policy) & kind.is_in(IHA_TYPES)).min()
+    """The date of the qualifying IHA, per child over its events (R7 reads it too, as a
+    window over each child's events)."""
+    d, kind = pl.col("event_date"), pl.col("event_type")
+    return pl.when(_since(policy) & kind.is_in(IHA_TYPES)).then(d).min()
 
 
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:

@@ -8,7 +8,8 @@ report is returned within `report_target_wd` (10) working days of the IHA.
 Per child with a clock, from one source's events (on or before as-of), W = clock - 10 days:
 - request: the earliest `iha_requested` on or after W; working days from the clock (0 before
   it); status exactly as R1 against `request_target_wd`;
-- appointment: the earliest `iha_appointment` on or after the request (after W without one);
+- appointment: the earliest `iha_appointment` on or after the request (on or after W
+  without one);
 - was_not_brought: the `was_not_brought` events with detail `iha` from W to the IHA date (to
   as-of without an IHA);
 - report: the earliest `iha_report_sent` on or after the IHA date; working days from the IHA;
@@ -39,21 +40,31 @@ def _window() -> pl.Expr:
     return pl.col("clock_start") - pl.duration(days=LOOKBACK_DAYS)
 
 
+def event_columns(policy: Policy, as_of: date) -> list[pl.Expr]:
+    """Beside each event, its child's request and IHA dates (windows over the child's events,
+    before the grouping): the aggregates compare events with them row by row, which polars
+    does far faster than comparing with a per-child minimum inside the grouping."""
+    kind, d = pl.col("event_type"), pl.col("event_date")
+    request = pl.when((kind == "iha_requested") & (d >= _window())).then(d)
+    return [request.min().over("child_id").alias("_request"),
+            iha.qualifying_iha(policy).over("child_id").alias("_iha")]
+
+
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
-    """Per child, over its events (each group has the child's clock_start)."""
+    """Per child, over its events (each with the child's clock_start and `event_columns`)."""
     kind, d, w = pl.col("event_type"), pl.col("event_date"), _window()
-    request = d.filter((kind == "iha_requested") & (d >= w)).min()
-    iha_date = iha.qualifying_iha(policy)
+    request, iha_date = pl.col("_request"), pl.col("_iha")
     not_brought = ((kind == "was_not_brought") & (pl.col("detail") == "iha") & (d >= w)
                    & (d <= iha_date.fill_null(as_of)))
     return [
-        request.alias("request_date"),
-        d.filter((kind == "iha_appointment") & (d >= pl.coalesce(request, w)))
+        request.first().alias("request_date"),
+        pl.when((kind == "iha_appointment") & (d >= pl.coalesce(request, w))).then(d)
         .min().alias("appointment_date"),
         # none: blank, as for a child with no events at all (`pathway` makes both 0)
         pl.when(not_brought.any()).then(not_brought.sum().cast(pl.Int64))
         .alias("was_not_brought"),
-        d.filter((kind == "iha_report_sent") & (d >= iha_date)).min().alias("report_date"),
+        pl.when((kind == "iha_report_sent") & (d >= iha_date)).then(d).min()
+        .alias("report_date"),
     ]
 
 
