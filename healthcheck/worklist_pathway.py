@@ -46,11 +46,8 @@ def pathway(children: pl.DataFrame, period_start: date | None,
     IHA pathway's stages and `*_late` for each stage that was late or missing (docs/rules.md
     §R7); overdue IHAs first, then late, then due, then the rest, earliest clock first."""
     clock = pl.col("clock_start")
-    in_p = clock.is_not_null() & (pl.col("match_status") != "health_only").fill_null(True)
-    if period_start is not None:
-        in_p &= clock >= period_start
-    if period_end is not None:
-        in_p &= clock <= period_end
+    in_p = (clock.is_not_null() & (pl.col("match_status") != "health_only").fill_null(True)
+            & (clock >= (period_start or date.min)) & (clock <= (period_end or date.max)))
 
     def late(col: str, bad: tuple[str, ...] = ("late", "missing")) -> pl.Expr:
         return pl.col(col).is_in(list(bad)).fill_null(False)
