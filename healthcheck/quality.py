@@ -360,7 +360,7 @@ def report_before_iha(x: PathwayInput) -> pl.LazyFrame:
 
 def pathway_order(ctx: Context, policy: Policy, h_status: pl.DataFrame,
                   c_status: pl.DataFrame) -> pl.LazyFrame:
-    """The R7 order checks' flags (docs/rules.md §R7), as one lazy query: they need the rules'
+    """The R7 order checks' flags (docs/rules.md §4 R7), as one lazy query: they need the rules'
     statuses, so reconcile runs them after the rules."""
     return pathway_check.flags(PathwayInput(ctx, policy, h_status, c_status))
 

@@ -44,7 +44,7 @@ def pathway(children: pl.DataFrame, period_start: date | None,
             period_end: date | None) -> pl.DataFrame:
     """Every case child whose clock started in the period (either bound may be open), with the
     IHA pathway's stages and `*_late` for each stage that was late or missing (docs/rules.md
-    §R7); overdue IHAs first, then late, then due, then the rest, earliest clock first."""
+    §4 R7); overdue IHAs first, then late, then due, then the rest, earliest clock first."""
     clock = pl.col("clock_start")
     in_p = (clock.is_not_null() & (pl.col("match_status") != "health_only").fill_null(True)
             & (clock >= (period_start or date.min)) & (clock <= (period_end or date.max)))

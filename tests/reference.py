@@ -464,7 +464,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
 
 
 def pathway(out: dict, events: list[dict], clock: date, as_of: date, p: dict) -> None:
-    """R7 the IHA pathway (SPEC §6) for a child with a clock, after R1 and R2."""
+    """R7 the IHA pathway (docs/rules.md §4 R7) for a child with a clock, after R1 and R2."""
     # DECISION: a period that began before the extract: its pathway is not in it either.
     if out["iha_status"] == "before_extract":
         out["request_status"] = out["report_status"] = "before_extract"

@@ -1,4 +1,4 @@
-"""docs/rules.md §R7 The IHA pathway, worked by hand on in-memory frames.
+"""docs/rules.md §4 R7 The IHA pathway, worked by hand on in-memory frames.
 
 Clock Fri 19 Dec 2025 = day 0; W = clock - 10 days = Tue 9 Dec 2025. Working days: Mon 22 = 1,
 Tue 23 = 2, Wed 24 = 3, (Thu 25, Fri 26 bank holidays, weekend) Mon 29 = 4, Tue 30 = 5 (request

@@ -1,4 +1,4 @@
-"""R7 The IHA pathway: which stage, and which agency, held the delay (docs/rules.md §R7).
+"""R7 The IHA pathway: which stage, and which agency, held the delay (docs/rules.md §4 R7).
 
 [SG: Promoting the health and wellbeing of looked-after children, 2015] the IHA within 20
 working days of the child becoming looked after (R2); [LP] the local pathway's stage targets:

@@ -95,7 +95,7 @@ def notifications(p: Periods) -> None:
 
 
 def iha_pathway(p: Periods) -> None:
-    """The IHA pathway (docs/rules.md §R7): the LA's request (~70% within 5 working days, ~15%
+    """The IHA pathway (docs/rules.md §4 R7): the LA's request (~70% within 5 working days, ~15%
     late, ~11% never, a few sent just before the clock), the first appointment health books
     (~70% within 12 working days of hearing), children not brought (~10%) and rebooked, the
     IHA on the appointment attended, and the paediatrician's report (~70% within 10 working
