@@ -9,7 +9,8 @@ from pathlib import Path
 
 MAX_UNRECOGNISED = 20  # lines; past it, "and N more"
 KPI_LINES = ("iha_on_time_pct", "rha_in_date_pct", "oc2_health_assessment_pct",
-             "oc2_teeth_check_pct", "oc2_immunisations_pct")
+             "oc2_teeth_check_pct", "oc2_immunisations_pct", "request_on_time_pct",
+             "report_on_time_pct")
 
 
 def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None]) -> None:
@@ -27,6 +28,10 @@ def print_summary(s: dict, out: Path, seconds: float, echo: Callable[[str], None
         h, ca, r = fig.get((m, "health")), fig.get((m, "case")), fig.get((m, "return"))
         echo(f"  {m:<27} health {pct(h):>7}   case {pct(ca):>7}"
              + (f"   return {pct(r):>7}" if (m, "return") in fig else ""))
+    src = "health" if ("iha_late_la_pct", "health") in fig else "case"  # case-only runs
+    held = [pct(fig.get((f"iha_late_{a}_pct", src))) for a in ("la", "health", "carer")]
+    echo(f"Late or overdue IHAs held by ({src}): LA {held[0]}, health {held[1]}, "
+         f"carer {held[2]}.")
     if s.get("oc2_forecast_children") is not None:
         ye = {k["measure"]: k["value"] for k in s["kpis"]
               if k["measure"].startswith("oc2_year_end_")}

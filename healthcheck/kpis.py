@@ -14,7 +14,10 @@ import polars as pl
 MEASURES = (
     "notification_mean_wd", "notification_on_time_pct", "iha_on_time_pct", "rha_in_date_pct",
     "oc2_health_assessment_pct", "oc2_teeth_check_pct", "oc2_immunisations_pct",
+    "request_on_time_pct", "report_on_time_pct", "iha_late_la_pct", "iha_late_health_pct",
+    "iha_late_carer_pct",
 )
+AGENCIES = ("la", "health", "carer")  # R7 delay_agency, in the order of the measures
 
 
 def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl.DataFrame:
@@ -24,6 +27,8 @@ def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl
     """
     in_p = pl.col("clock_start").is_between(period_start, period_end)
     ns, ihs, rs = pl.col("notification_status"), pl.col("iha_status"), pl.col("rha_status")
+    rq, rp = pl.col("request_status"), pl.col("report_status")
+    timed = ["on_time", "late", "missing"]
     cohort = pl.col("oc2_cohort").fill_null(False)
     active = pl.col("in_care").fill_null(False) & pl.col("clock_start").is_not_null()
     defs: list[tuple[str, pl.Expr, pl.Expr]] = [
@@ -37,6 +42,10 @@ def membership(status: pl.DataFrame, period_start: date, period_end: date) -> pl
         ("oc2_health_assessment_pct", cohort, pl.col("oc2_health_assessment")),
         ("oc2_teeth_check_pct", cohort, pl.col("oc2_teeth_check")),
         ("oc2_immunisations_pct", cohort, pl.col("oc2_immunisations")),
+        ("request_on_time_pct", in_p & rq.is_in(timed), rq == "on_time"),
+        ("report_on_time_pct", in_p & rp.is_in(timed), rp == "on_time"),
+        *[(f"iha_late_{a}_pct", in_p & ihs.is_in(["late", "overdue"]),
+           pl.col("delay_agency") == a) for a in AGENCIES],
     ]
     return status.select(
         "child_id",

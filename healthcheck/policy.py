@@ -30,6 +30,8 @@ class Policy:
     event_match_days: int = 31  # compare: events of one type paired within 31 days
     compare_months: int = 24  # compare: events compared over the 24 months to as-of
     late_entry_days: int = 30  # EVENT_RECORDED_LATE: recorded more than this after the event
+    request_target_wd: int = 5  # R7 [LP]: the LA's IHA request reaches health
+    report_target_wd: int = 10  # R7 [LP]: the IHA report is returned after the IHA
     imms_grace_days: int = 28  # R5: a dose is missing once as-of is more than this past its age
     # R5: vaccine name -> antigens it counts for (empty: recorded, not counted); `[vaccines]`
     vaccines: Vaccines = DEFAULT_VACCINES
@@ -46,7 +48,8 @@ _RANGES = {"notification_target_wd": (0, 60), "notification_lookback_days": (0, 
            "iha_prior_months": (0, 12), "horizon_days": (0, 366),
            "dental_first_due_wd": (0, 260), "event_match_days": (0, 366),
            "compare_months": (1, 120), "late_entry_days": (0, 3660),
-           "imms_grace_days": (0, 366)}
+           "imms_grace_days": (0, 366),
+           "request_target_wd": (0, 60), "report_target_wd": (0, 60)}
 
 
 def make_policy(values: dict[str, Any], origin: str = "policy") -> Policy:

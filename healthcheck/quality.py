@@ -17,6 +17,8 @@ import polars as pl
 from healthcheck.flags import Checks, all_flags, make_flags, no_flags
 from healthcheck.ingest import Extract
 from healthcheck.periods import periods
+from healthcheck.policy import Policy
+from healthcheck.rules.pathway import out_of_order
 from healthcheck.schema import CHECK_TYPES
 
 
@@ -308,6 +310,59 @@ def dob_mismatch(ctx: Context) -> pl.LazyFrame:
 # The checks that compare the two systems: not made when the trust's record is not given.
 RECONCILING = (migration_history_gap, case_only, health_only, matched_on_demographics,
                dob_mismatch)
+
+
+@dataclass
+class PathwayInput:
+    """What the R7 order checks read: the context, the policy and each source's statuses."""
+
+    ctx: Context
+    policy: Policy
+    health: pl.DataFrame  # evaluate's frame on the health extract's events
+    case: pl.DataFrame  # and on the case system's own
+
+
+pathway_check: Checks[PathwayInput] = Checks()
+
+
+def _out_of_order(x: PathwayInput, code: str) -> pl.LazyFrame:
+    """The events of each source that R7 sets aside as out of order (`rules.pathway`), against
+    that source's request and IHA dates, flagged on their own rows."""
+    ctx = x.ctx
+    value = pl.format("{} {}", pl.col("event_type"), pl.col("event_date"))
+    parts = []
+    for status, events, where in (
+            (x.health, ctx.health_events.lazy(), _health(ctx, "events")),
+            (x.case, ctx.case.tables["health_events"].lazy(), _case(ctx, "health_events"))):
+        bad = (out_of_order(events, status.lazy(), x.policy, ctx.as_of)
+               .filter(pl.col("code") == code)
+               .unique("row", keep="first", maintain_order=True))  # a patient on two children
+        parts.append(make_flags(bad, code, **{**where, "child_id": pl.col("child_id")},
+                                field="event_date", value=value))
+    return pl.concat(parts)
+
+
+@pathway_check("PATHWAY_APPOINTMENT_BEFORE_REQUEST", "info",
+               "IHA appointment is dated before health received the IHA request: check both "
+               "dates. The pathway uses the first appointment on or after the request.",
+               local=True)
+def appointment_before_request(x: PathwayInput) -> pl.LazyFrame:
+    return _out_of_order(x, "PATHWAY_APPOINTMENT_BEFORE_REQUEST")
+
+
+@pathway_check("PATHWAY_REPORT_BEFORE_IHA", "warning",
+               "IHA report is dated before the IHA, or no IHA is recorded: check the dates and "
+               "record the IHA. The pathway uses the first report on or after the IHA.",
+               local=True)
+def report_before_iha(x: PathwayInput) -> pl.LazyFrame:
+    return _out_of_order(x, "PATHWAY_REPORT_BEFORE_IHA")
+
+
+def pathway_order(ctx: Context, policy: Policy, h_status: pl.DataFrame,
+                  c_status: pl.DataFrame) -> pl.LazyFrame:
+    """The R7 order checks' flags (docs/rules.md §4 R7), as one lazy query: they need the rules'
+    statuses, so reconcile runs them after the rules."""
+    return pathway_check.flags(PathwayInput(ctx, policy, h_status, c_status))
 
 
 def derived_flags(ctx: Context) -> pl.LazyFrame:

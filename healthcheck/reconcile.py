@@ -26,7 +26,7 @@ from healthcheck.lost_iha import iha_not_recorded, lost_iha
 from healthcheck.match import link_events, match_children
 from healthcheck.periods import latest_periods
 from healthcheck.policy import Policy
-from healthcheck.quality import Context, derived_flags
+from healthcheck.quality import Context, derived_flags, pathway_order
 from healthcheck.recompute import Prepared
 from healthcheck.revisions import event_recorded_late
 from healthcheck.rules import vaccines
@@ -129,7 +129,7 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
                                        row=pl.col("row"), nhs_number=pl.col("nhs_number")),
         vaccines.status_disagrees(h_status, health_events, health.files["events"], as_of)]
     flags = _enrich_flags(all_flags([
-        case.flags, health.flags, derived,
+        case.flags, health.flags, derived, pathway_order(ctx, policy, h_status, c_status),
         disagreement_flags(disagreements, health.files["events"], case.files["health_events"]),
         event_recorded_late(health.tables["events"], policy, health.files["events"]),
         iha_not_recorded(lost.lazy(), health.files["events"]), *imms_flags,
@@ -256,7 +256,8 @@ def _summary(case: Extract, health: Extract, children: pl.DataFrame, flags: pl.D
             "oc2_cohort": int(case_kids["oc2_cohort"].sum()),
             "in_care_statuses": {c: counts(in_care, c) for c in (
                 "notification_status", "iha_status", "rha_status", "dental_status",
-                "immunisations_status")},
+                "immunisations_status", "request_status", "report_status",
+                "delay_agency")},
             "flags_by_severity": counts(flags, "severity"),
             "flags_by_rule": counts(flags, "rule"),
         },

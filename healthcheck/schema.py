@@ -78,6 +78,10 @@ CHILDREN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "notification_status": S, "iha_due": D, "iha_date": D, "iha_status": S,
     "last_assessment": D, "rha_due": D, "rha_status": S, "dental_last": D, "dental_due": D,
     "dental_status": S, "immunisations_status": S, "oc2_cohort": pl.Boolean,
+    # R7 the IHA pathway
+    "request_date": D, "request_wd": pl.Int64, "request_status": S, "appointment_date": D,
+    "was_not_brought": pl.Int64, "report_date": D, "report_wd": pl.Int64, "report_status": S,
+    "delay_agency": S,
     "immunisations_basis": S, "immunisations_missing": S,
 }
 CHILDREN_COLUMNS = tuple(CHILDREN_SCHEMA)

@@ -1,9 +1,10 @@
 """The LAC named nurse's weekly workbook, `worklist.xlsx`, written with xlsxwriter.
 
 Who is on each sheet, and in which order, is `healthcheck.worklist`'s (pure polars); this module
-only renders it (docs/rules.md §8.5). Six sheets, in order: Summary (counts with links to their
-sheets, the figures health and case side by side with England, and a bar chart), Overdue, Due
-soon, Not known to health, Disagreements, Data quality (docs/rules.md §12 "Workbook, Data
+only renders it (docs/rules.md §8.5). Seven sheets, in order: Summary (counts with links to
+their sheets, the figures health and case side by side with England, a bar chart, and a chart
+of late IHAs by agency), Overdue, Due soon, Pathway (the IHA pathway's stages, late ones red:
+§4 R7), Not known to health, Disagreements, Data quality (docs/rules.md §12 "Workbook, Data
 quality sheet"); with a history, Changes after Not known to health and Trend last (§9). Every
 data sheet: bold header row, frozen, autofilter over the data, column widths from the data, real
 dates shown dd/mm/yyyy, NHS numbers as text `943 476 5919`, red fill for overdue and errors,
@@ -34,11 +35,12 @@ import polars as pl
 from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from healthcheck.charts import figure_chart
 from healthcheck.worklist import ENGLAND_2025, MEASURES, Worklist, figures, period, worklist
 
 __all__ = ["ENGLAND_2025", "SHEETS", "write_workbook"]
 
-SHEETS = ("Summary", "Overdue", "Due soon", "Not known to health", "Disagreements",
+SHEETS = ("Summary", "Overdue", "Due soon", "Pathway", "Not known to health", "Disagreements",
           "Data quality")
 # With a history (reconcile --history): Changes after Not known to health, Trend at the end.
 HISTORY_SHEETS = ("Changes", "Trend")
@@ -106,6 +108,7 @@ class Col:
     width: float | None = None  # None: from the data
     fill: str | None = None
     max_width: float = 50
+    red_when: str | None = None  # a boolean column of the frame: red fill where it is true
 
 
 def _cells(df: pl.DataFrame, cols: Sequence[Col]) -> pl.DataFrame:
@@ -153,6 +156,8 @@ def _data_sheet(wb: Workbook, fmt: _Formats, title: str, df: pl.DataFrame,
     and print setup. `note` goes to the right of the header."""
     ws = wb.add_worksheet(title)
     frame = _cells(df.head(MAX_DATA_ROWS), cols)
+    red = {c.name: df.head(MAX_DATA_ROWS)[c.red_when].fill_null(False).to_list()
+           for c in cols if c.red_when}
     for i, (c, w) in enumerate(zip(cols, _widths(frame, cols), strict=True)):
         ws.set_column(i, i, w)
         ws.write_string(0, i, c.header, fmt(bold=True, bg_color=HEADER_FILL))
@@ -166,23 +171,30 @@ def _data_sheet(wb: Workbook, fmt: _Formats, title: str, df: pl.DataFrame,
 
     for i, c in enumerate(cols):
         values = frame[c.name].to_list()
+        reds = red.get(c.name)
         if c.kind in ("date", "int"):
-            f = fmt(num_format=DATE_FORMAT if c.kind == "date" else None, bg_color=c.fill,
-                    align="center")
+            num = DATE_FORMAT if c.kind == "date" else None
+            f = fmt(num_format=num, bg_color=c.fill, align="center")
+            f_red = fmt(num_format=num, bg_color=RED, align="center")
             for r, v in enumerate(values, 1):
-                if v is not None:
+                if reds and reds[r - 1]:
+                    ws.write(r, i, v, f_red)  # a missing stage: an empty red cell
+                elif v is not None:
                     ws.write_number(r, i, v, f)
             continue
-        f = fmt(bg_color=c.fill)
+        f, f_red = fmt(bg_color=c.fill), fmt(bg_color=RED)
         by_value = {k: fmt(bg_color=fill) for k, fill in TONE.items()}
         for r, v in enumerate(values, 1):
-            if v:  # empty text: no cell
+            if reds and reds[r - 1]:
+                ws.write_string(r, i, v or "", f_red)
+            elif v:  # empty text: no cell
                 ws.write_string(r, i, v, by_value.get(v, f) if c.kind == "severity" else f)
         # The few cells that could be read as a formula again, with the quote prefix.
         guarded = (frame.select(pl.col(c.name)).with_row_index("r", 1)
                    .filter(pl.col(c.name).str.contains(FORMULA_START)))
         for r, v in guarded.iter_rows():
             fill = TONE.get(v, c.fill) if c.kind == "severity" else c.fill
+            fill = RED if reds and reds[r - 1] else fill
             ws.write_string(r, i, v, fmt(bg_color=fill, quote_prefix=True))
 
 
@@ -210,6 +222,24 @@ def _data_sheets(wb: Workbook, fmt: _Formats, wl: Worklist) -> None:
         Col("last", "Last done", "date"),
         Col("known", "Known to health", "bool"),
         Col("missing", "Missing doses", max_width=40),
+    ])
+    _data_sheet(wb, fmt, "Pathway", wl.pathway, [
+        *CHILD,
+        Col("clock_start", "Clock start", "date"),
+        Col("notification_date", "Notified", "date", red_when="notification_late"),
+        Col("notification_wd", "Notified (wd)", "int", red_when="notification_late"),
+        Col("request_date", "IHA requested", "date", red_when="request_late"),
+        Col("request_wd", "Requested (wd)", "int", red_when="request_late"),
+        Col("request_status", "Request", red_when="request_late"),
+        Col("appointment_date", "First appointment", "date"),
+        Col("was_not_brought", "Not brought", "int"),
+        Col("iha_due", "IHA due", "date"),
+        Col("iha_date", "IHA done", "date", red_when="iha_late"),
+        Col("iha_status", "IHA", red_when="iha_late"),
+        Col("report_date", "Report returned", "date", red_when="report_late"),
+        Col("report_wd", "Report (wd)", "int", red_when="report_late"),
+        Col("report_status", "Report", red_when="report_late"),
+        Col("delay_agency", "Delay held by", red_when="held"),
     ])
     _data_sheet(wb, fmt, "Not known to health", wl.not_known, [
         *CHILD,
@@ -368,23 +398,15 @@ def _summary(wb: Workbook, fmt: _Formats, *, as_of: date, wl: Worklist, kpis: pl
     put(row, 0, f"Overdue: due date before the as-of date. Due soon: due within {horizon_days} "
                 "days. Red = overdue, amber = due soon.", italic=True)
 
-    n_pct = int(fig["pct"].sum())
+    n_pct = int((fig["pct"] & ~fig["agency"]).sum())
+    n_agency = int(fig["agency"].sum())
+    health, case = (1, "#1F4E79"), (2, "#2E9C9C")
     if n_pct:
-        chart = wb.add_chart({"type": "column"})
-        last = kpi_header + n_pct
-        for col, colour in ((1, "#1F4E79"), (2, "#2E9C9C"), (4, "#A6A6A6")):
-            chart.add_series({
-                "name": [SHEETS[0], kpi_header, col],
-                "categories": [SHEETS[0], kpi_header + 1, 0, last, 0],
-                "values": [SHEETS[0], kpi_header + 1, col, last, col],
-                "fill": {"color": colour}, "border": {"color": colour},
-            })
-        chart.set_title({"name": "Health checks (%): health, case system, England 2025"})
-        chart.set_y_axis({"name": "%", "min": 0, "max": 100, "major_unit": 20,
-                          "num_format": "0"})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 980, "height": 380})
-        ws.insert_chart(row + 2, 0, chart)
+        figure_chart(wb, ws, "column", kpi_header, n_pct, (health, case, (4, "#A6A6A6")),
+                     "Health checks (%): health, case system, England 2025", (980, row + 2, 0))
+    if n_agency:  # docs/rules.md §4 R7: the shares of late IHAs, the rows after the others
+        figure_chart(wb, ws, "bar", kpi_header, n_agency, (health, case),
+                     "Late IHAs: which agency held the delay (%)", (520, row + 2, 8), n_pct)
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,8 +421,10 @@ def write_workbook(path: Path, *, children: pl.DataFrame, flags: pl.DataFrame,
     says what it holds). `year_end` with `forecast=` (oc2_forecast.csv): the Year end sheet."""
     if isinstance(as_of, datetime):
         as_of = as_of.date()
+    start, end = period(kpis)
     wl = worklist(children=children, flags=flags, disagreements=disagreements, as_of=as_of,
-                  horizon_days=horizon_days, year_end=year_end, **nurse)
+                  horizon_days=horizon_days, year_end=year_end, period_start=start,
+                  period_end=end, **nurse)
     wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                               "strings_to_numbers": False, "use_zip64": True})
     fmt = _Formats(wb)

@@ -10,6 +10,10 @@ docs/rules.md §9.5. The sheets:
 - Due soon: children in care with an RHA or dental check `due_soon` (§4 R3, R4), or an IHA still
   `due` within the horizon (`iha_due_soon`, §4 R2); soonest first. Both sheets show the child's
   missing doses beside each check, so they can be caught up at the appointment.
+- Pathway: every case child whose clock started in the figures' period, one row each: the IHA
+  pathway's stages (docs/rules.md §4 R7) side by side, each with whether it was late
+  (`*_late`), and the agency that held a late or overdue IHA; overdue IHAs first, then late,
+  then due.
 - Not known to health: children in care with no health record (`case_only`, docs/rules.md §5),
   or whose health team was not notified (`missing`, §4 R1); earliest clock start first.
 - Year end: before the OC2 year end, the forecast cohort's children in care who still need a
@@ -36,6 +40,7 @@ from healthcheck.flags import DISAGREEMENT_CODES, SEVERITY_ORDER
 from healthcheck.forecast import FORECAST_SCHEMA
 from healthcheck.rules.iha import iha_due_soon
 from healthcheck.schema import CHILDREN_SCHEMA, DISAGREEMENT_SCHEMA, FLAG_SCHEMA, KPI_SCHEMA
+from healthcheck.worklist_pathway import AGENCY_LABELS, AGENCY_MEASURES, ON_TIME_LABELS, pathway
 
 # England figures for 2025 (DfE, Children looked after in England, OC2 measures).
 ENGLAND_2025: dict[str, float] = {
@@ -64,6 +69,7 @@ MEASURES: dict[str, tuple[str, str]] = {
         "Children in care whose review health assessment is in date or due soon, of those who "
         "need one (declined excluded).",
     ),
+    **ON_TIME_LABELS,
     "oc2_health_assessment_pct": (
         "OC2: health assessment in last 12 months (%)",
         "Children looked after for 12 months or more with an IHA or RHA in the 12 months to "
@@ -83,6 +89,7 @@ MEASURES: dict[str, tuple[str, str]] = {
         "Children under 5 looked after for 12 months or more with an up-to-date development "
         "assessment. Not yet measured locally.",
     ),
+    **AGENCY_LABELS,
     "notification_mean_wd": (
         "Health notified: mean working days",
         "Mean working days from the clock start to the health team's notification, for "
@@ -279,6 +286,7 @@ class Worklist:
 
     overdue: pl.DataFrame
     due_soon: pl.DataFrame
+    pathway: pl.DataFrame
     not_known: pl.DataFrame
     disagreements: pl.DataFrame
     data_quality: pl.DataFrame
@@ -293,15 +301,18 @@ def worklist(*, children: pl.DataFrame, flags: pl.DataFrame, disagreements: pl.D
              as_of: date, horizon_days: int, names: pl.DataFrame | None = None,
              lost_iha: pl.DataFrame | None = None, changes: pl.DataFrame | None = None,
              trend: pl.DataFrame | None = None, forecast: pl.DataFrame | None = None,
-             year_end: date | None = None) -> Worklist:
+             year_end: date | None = None, period_start: date | None = None,
+             period_end: date | None = None) -> Worklist:
     """Every sheet from reconcile's frames (conformed to their schemas first). `names`:
     child_id, forename, surname; `lost_iha`: the child_ids flagged IHA_NOT_RECORDED; with a
     history, `changes` (changes.csv) and `trend` (trend.csv); before the OC2 year end
-    `year_end`, `forecast` (oc2_forecast.csv) for the Year end sheet."""
+    `year_end`, `forecast` (oc2_forecast.csv) for the Year end sheet. The Pathway sheet's
+    children are those whose clock started in period_start .. period_end (the figures')."""
     kids = conform(children, CHILDREN_SCHEMA, "children")
     sheets = dict(
         overdue=_with_names(overdue(kids, as_of, lost_iha), names),
         due_soon=_with_names(due_soon(kids, as_of, horizon_days), names),
+        pathway=_with_names(pathway(kids, period_start, period_end), names),
         not_known=_with_names(not_known(kids, as_of), names),
         disagreements=disagreement_sheet(
             conform(disagreements, DISAGREEMENT_SCHEMA, "disagreements")),
@@ -336,8 +347,9 @@ def year_end_count(ahead: pl.DataFrame | None, year_end: date) -> pl.DataFrame:
 
 
 def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFrame,
-           not_known: pl.DataFrame, disagreements: pl.DataFrame, data_quality: pl.DataFrame,
-           horizon_days: int, changes: pl.DataFrame | None = None) -> pl.DataFrame:
+           pathway: pl.DataFrame, not_known: pl.DataFrame, disagreements: pl.DataFrame,
+           data_quality: pl.DataFrame, horizon_days: int,
+           changes: pl.DataFrame | None = None) -> pl.DataFrame:
     """The Summary's counts: label, number, tone (`overdue`, `due_soon` or null: the colour)
     and the sheet that lists them (null: none)."""
     in_care = children.filter(IN_CARE)
@@ -361,6 +373,8 @@ def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFr
         ("Immunisations decided from vaccine records", basis.get("vaccines", 0), None, None),
         ("  of whom with doses missing", over.get("Immunisations", 0), "overdue", "Overdue"),
         ("Immunisations decided from a Y/N status", basis.get("status", 0), None, None),
+        ("Came into care in the period (IHA pathway)", pathway.height, None, "Pathway"),
+        ("  of whom IHA late or overdue", int(pathway["iha_late"].sum()), "overdue", "Pathway"),
         ("Not known to health", not_known.height, None, "Not known to health"),
         ("Where health and case records disagree", disagreements.height, None,
          "Disagreements"),
@@ -380,7 +394,8 @@ def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFr
 def figures(kpis: pl.DataFrame, england: dict[str, float]) -> pl.DataFrame:
     """The Summary's figures, one row per measure: label, health, case, difference (health -
     case, 1 dp), england, health_count, case_count ("n of d", or "n = d" for a mean), what it
-    counts, and `pct` (a percentage: these come first, in MEASURES' order, and are charted)."""
+    counts, `pct` (a percentage: these come first, in MEASURES' order, and are charted) and
+    `agency` (the shares of late IHAs by agency: the last percentages, charted apart)."""
     kpis = conform(kpis, KPI_SCHEMA, "kpis")
     measures = pl.concat([kpis.select("measure"),
                           pl.DataFrame({"measure": list(england)}, schema={"measure": pl.String})]
@@ -406,6 +421,7 @@ def figures(kpis: pl.DataFrame, england: dict[str, float]) -> pl.DataFrame:
         .join(eng, on="measure", how="left", maintain_order="left")
         .with_columns(
             pl.col("measure").str.ends_with("_pct").alias("pct"),
+            pl.col("measure").is_in(AGENCY_MEASURES).alias("agency"),
             pl.col("measure").replace_strict({m: i for i, m in enumerate(known)},
                                              default=len(known), return_dtype=pl.Int32)
             .alias("_order"),
@@ -416,9 +432,9 @@ def figures(kpis: pl.DataFrame, england: dict[str, float]) -> pl.DataFrame:
             .alias("what"),
             (pl.col("health") - pl.col("case")).round(1).alias("difference"),
         )
-        .sort([pl.col("pct").not_(), "_order"], maintain_order=True)
+        .sort([pl.col("pct").not_(), "agency", "_order"], maintain_order=True)
         .select("measure", "label", "health", "case", "difference", "england",
-                "health_count", "case_count", "what", "pct")
+                "health_count", "case_count", "what", "pct", "agency")
     )
 
 

@@ -34,6 +34,8 @@ DEFAULT_POLICY = {
     "event_match_days": 31,
     "compare_months": 24,
     "imms_grace_days": 28,
+    "request_target_wd": 5,
+    "report_target_wd": 10,
 }
 
 CHILDREN_COLUMNS = (
@@ -41,12 +43,16 @@ CHILDREN_COLUMNS = (
     "clock_start", "notification_date", "notification_wd", "notification_status", "iha_due",
     "iha_date", "iha_status", "last_assessment", "rha_due", "rha_status", "dental_last",
     "dental_due", "dental_status", "immunisations_status", "oc2_cohort",
+    "request_date", "request_wd", "request_status", "appointment_date", "was_not_brought",
+    "report_date", "report_wd", "report_status", "delay_agency",
     "immunisations_basis", "immunisations_missing",
 )
 
 MEASURES = (
     "notification_mean_wd", "notification_on_time_pct", "iha_on_time_pct", "rha_in_date_pct",
     "oc2_health_assessment_pct", "oc2_teeth_check_pct", "oc2_immunisations_pct",
+    "request_on_time_pct", "report_on_time_pct", "iha_late_la_pct", "iha_late_health_pct",
+    "iha_late_carer_pct",
 )
 
 
@@ -312,6 +318,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
     in_care = any(covers(e, as_of) for e in eps)
     out["in_care"] = in_care
     out["oc2_cohort"] = False
+    out["_pathway_flags"] = []
     out["oc2_health_assessment"] = False
     out["oc2_teeth_check"] = False
     out["oc2_immunisations"] = False
@@ -326,7 +333,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
 
     periods = periods_of(eps)
     statuses = ("notification_status", "iha_status", "rha_status", "dental_status",
-                "immunisations_status")
+                "immunisations_status", "request_status", "report_status")
     if not periods:
         for s in statuses:
             out[s] = "not_required"
@@ -381,6 +388,7 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
     else:
         iha_status = "due"
     out["iha_status"] = iha_status
+    pathway(out, events, clock, as_of, p)
 
     # R5 immunisations (DECISION: computed whenever there is a clock; on one day N wins).
     statuses_by_day: dict[date, set[str]] = {}
@@ -453,6 +461,61 @@ def evaluate_child(episodes: list[dict], dob: date | None, events: list[dict], *
     else:
         out["dental_status"] = timing(dental_due)
     return oc2(out, eps, period, in_care, assessments, dentals, as_of)
+
+
+def pathway(out: dict, events: list[dict], clock: date, as_of: date, p: dict) -> None:
+    """R7 the IHA pathway (docs/rules.md §4 R7) for a child with a clock, after R1 and R2."""
+    # DECISION: a period that began before the extract: its pathway is not in it either.
+    if out["iha_status"] == "before_extract":
+        out["request_status"] = out["report_status"] = "before_extract"
+        return
+    w = clock - timedelta(days=10)
+
+    def status(start: date, found: date | None, target: int) -> tuple[int | None, str]:
+        if found is None:
+            return None, ("missing" if as_of > add_working_days(start, target) else "pending")
+        wd = 0 if found < start else working_days_between(start, found)
+        return wd, ("on_time" if wd <= target else "late")
+
+    requests = [d for d in events_of(events, ("iha_requested",), as_of) if d >= w]
+    out["request_date"] = requests[0] if requests else None
+    out["request_wd"], out["request_status"] = status(clock, out["request_date"],
+                                                      p["request_target_wd"])
+    since = out["request_date"] or w
+    appts = [d for d in events_of(events, ("iha_appointment",), as_of) if d >= since]
+    out["appointment_date"] = appts[0] if appts else None
+    iha = out["iha_date"]
+    until = iha if iha is not None else as_of
+    out["was_not_brought"] = sum(
+        1 for d in events_of(events, ("was_not_brought",), as_of, "iha") if w <= d <= until)
+    if iha is None:
+        out["report_status"] = "not_required"
+    else:
+        reports = [d for d in events_of(events, ("iha_report_sent",), as_of) if d >= iha]
+        out["report_date"] = reports[0] if reports else None
+        out["report_wd"], out["report_status"] = status(iha, out["report_date"],
+                                                        p["report_target_wd"])
+    # DECISION: events set aside as out of order are flagged (rows, as `(code, row)`): an
+    # appointment on/after W before the request; a report before the IHA (or with none), from
+    # the earlier of W and the IHA window's start.
+    report_from = min(w, add_months(clock, -p["iha_prior_months"]))
+    for e in events:
+        d = e["event_date"]
+        if d is None or d > as_of:
+            continue
+        if (e["event_type"] == "iha_appointment" and out["request_date"] is not None
+                and w <= d < out["request_date"]):
+            out["_pathway_flags"].append(("PATHWAY_APPOINTMENT_BEFORE_REQUEST", e["row"]))
+        if e["event_type"] == "iha_report_sent" and d >= report_from and (iha is None or d < iha):
+            out["_pathway_flags"].append(("PATHWAY_REPORT_BEFORE_IHA", e["row"]))
+    if out["iha_status"] in ("late", "overdue"):
+        if (out["notification_status"] in ("late", "missing")
+                or out["request_status"] in ("late", "missing")):
+            out["delay_agency"] = "la"
+        elif out["was_not_brought"] >= 1:
+            out["delay_agency"] = "carer"
+        else:
+            out["delay_agency"] = "health"
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -592,6 +655,15 @@ def kpis_for(rows: list[dict], source: str, period_start: date, period_end: date
            and r["rha_status"] not in ("not_required", "declined")]
     num = sum(r["rha_status"] in ("in_date", "due_soon") for r in rha)
     add("rha_in_date_pct", num, len(rha), _pct(num, len(rha)))
+    for measure, key in (("request_on_time_pct", "request_status"),
+                         ("report_on_time_pct", "report_status")):
+        on = sum(r[key] == "on_time" for r in P)
+        den = sum(r[key] in ("on_time", "late", "missing") for r in P)
+        add(measure, on, den, _pct(on, den))
+    late = [r for r in P if r["iha_status"] in ("late", "overdue")]
+    for agency in ("la", "health", "carer"):
+        num = sum(r["delay_agency"] == agency for r in late)
+        add(f"iha_late_{agency}_pct", num, len(late), _pct(num, len(late)))
     cohort = [r for r in rows if r["oc2_cohort"]]
     for measure, key in (("oc2_health_assessment_pct", "oc2_health_assessment"),
                          ("oc2_teeth_check_pct", "oc2_teeth_check"),
@@ -655,6 +727,7 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
         if e["event_type"] == "immunisation" and vaccine_name_key(
                 e["detail"] or "") not in VACCINES:
             vaccine_flags.add(("VACCINE_UNKNOWN", "events", e["row"]))
+    health_flags: set[tuple[str, str, int]] = set()  # with vaccine_flags after the loop
 
     rows: list[dict] = []
     health_rows: list[dict] = []
@@ -671,6 +744,10 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
                            notification_type="notification_sent")
         health_rows.append(h)
         case_rows.append(k)
+        for code, row_no in h["_pathway_flags"]:
+            health_flags.add((code, "events", row_no))
+        for code, _ in k["_pathway_flags"]:
+            flags.add((code, cid))
         row = {"child_id": cid, "nhs_number": c["nhs_number"],
                "match_status": "matched" if pjs else "case_only", "match_method": method}
         row.update({col: h[col] for col in CHILDREN_COLUMNS if col not in row})
@@ -744,10 +821,10 @@ def reference(case_tables: dict, health_tables: dict, *, as_of: date,
                 if in_health and not in_case:
                     flags.add(("MIGRATION_HISTORY_GAP", cid))
 
+    health_flags |= vaccine_flags
     # Health-side per-row flags are keyed by (rule, table, row): docs/rules.md does not say which
     # case child_id names a health row (one patient may match two case children).
     # AMBIGUOUS: health events are checked against the DOB of the patient they link to.
-    health_flags: set[tuple[str, str, int]] = set(vaccine_flags)
     for j, pt in enumerate(patients):
         if pt["dob"] is not None and pt["dob"] > as_of:
             health_flags.add(("DATE_IN_FUTURE", "patients", pt["row"]))

@@ -60,7 +60,7 @@ def test_reconcile_writes_private_outputs(extracts: tuple[Path, Path], tmp_path:
     k = pl.read_csv(out / "kpis.csv")
     assert k.columns == ["measure", "source", "numerator", "denominator", "value",
                          "period_start", "period_end", "as_of"]
-    assert k.height == 14
+    assert k.height == 24  # 12 measures, health and case
 
 
 def test_fail_on(extracts: tuple[Path, Path], tmp_path: Path) -> None:

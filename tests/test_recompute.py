@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from healthcheck.ingest import ingest
+from healthcheck.kpis import MEASURES
 from healthcheck.policy import Policy
 from healthcheck.recompute import Point, kpis_at, prepare
 from healthcheck.reconcile import reconcile
@@ -64,7 +65,7 @@ def test_prepared_once_for_many_points(extracts: tuple) -> None:
     prep = prepare(case, health)
     points = trend_points(AS_OF)
     got, _ = kpis_at(prep, None, points, Policy())
-    assert got.height == 12 * 2 * 7
+    assert got.height == 12 * 2 * len(MEASURES)  # month ends x sources x measures
     assert got["as_of"].unique().sort().to_list() == month_ends(AS_OF)
 
 

@@ -31,6 +31,7 @@ DERIVED = {
     "MIGRATION_HISTORY_GAP", "CASE_ONLY", "HEALTH_ONLY", "MATCHED_ON_DEMOGRAPHICS",
     "DOB_MISMATCH", "EVENT_MISSING_IN_CASE", "EVENT_MISSING_IN_HEALTH", "DATE_MISMATCH",
     "VACCINE_UNKNOWN", "IMMUNISATIONS_STATUS_DISAGREES",
+    "PATHWAY_APPOINTMENT_BEFORE_REQUEST", "PATHWAY_REPORT_BEFORE_IHA",
 }
 
 
@@ -534,7 +535,8 @@ SPECIAL_DAYS = [date(2024, 2, 29), date(2025, 12, 19), date(2025, 12, 25), date(
                 date(2026, 1, 3), date(2025, 3, 31)]
 EVENT_TYPES = ["notification_sent", "notification_received", "iha_requested", "iha",
                "iha_report_sent", "rha", "dental", "immunisation", "immunisations_up_to_date",
-               "declined", "was_not_brought", "iha", "rha", "dental", "declined"]
+               "declined", "was_not_brought", "iha", "rha", "dental", "declined",
+               "iha_appointment", "iha_requested", "iha_report_sent", "was_not_brought"]
 VACCINE_NAMES = ["6-in-1", "dtap / ipv / hib / hepb", "Infanrix Hexa", "M.M.R", "MMR", "MenB",
                  "PCV", "Td/IPV", "Repevax", "HPV", "MenACWY", "Rotarix", "Flu (LAIV)", None,
                  "Hib/MenC", "Prevenar 13", "Typhim Vi"]
@@ -558,6 +560,7 @@ def authorities(draw):
             edge = draw(st.sampled_from([
                 start - timedelta(days=10), add_months(start, -3), add_working_days(start, 5),
                 add_working_days(start, 20), add_working_days(start, 40), as_of,
+                add_working_days(start, 30),
                 add_months(as_of, -12), add_months(as_of, -24), start + timedelta(days=28)]))
             return edge + timedelta(days=draw(st.integers(-1, 1)))
         anchor = draw(st.sampled_from(anchors))
@@ -673,6 +676,59 @@ def test_random_authorities_agree(a):
     c = typed_extract("case", a["case"])
     h = typed_extract("health", a["health"])
     res, ref = compare_extracts(c, h, as_of=a["as_of"], cutover=a["cutover"], policy=a["policy"])
+    assert_agree(res, ref)
+
+
+PATHWAY_TYPES = ["notification_received", "iha_requested", "iha_appointment", "iha",
+                 "iha_report_sent", "was_not_brought", "was_not_brought", "declined"]
+
+
+@st.composite
+def pathways(draw):
+    """Children around the R7 boundaries: events of the pathway near the clock and the IHA."""
+    as_of = draw(st.sampled_from(SPECIAL_DAYS) | st.dates(date(2025, 1, 1), date(2026, 12, 31)))
+    case: dict[str, list[dict]] = {"children": [], "episodes": [], "health_events": []}
+    health: dict[str, list[dict]] = {"patients": [], "events": []}
+    for i, nhs in enumerate(VALID_NHS[:draw(st.integers(1, 4))]):
+        cid = f"C{i + 1}"
+        start = as_of - timedelta(days=draw(st.integers(-5, 120)))
+        iha = add_working_days(start, draw(st.integers(-2, 30)))
+        edges = [start - timedelta(days=10), start, add_working_days(start, 5), iha,
+                 add_working_days(iha, 10), as_of]
+        case["children"].append({"child_id": cid, "nhs_number": nhs, "forename": "Ann",
+                                 "surname": f"S{i}", "dob": date(2015, 6, 1)})
+        case["episodes"].append({"child_id": cid, "start_date": start, "legal_status": "C2",
+                                 "rne": "S"})
+        health["patients"].append({"nhs_number": nhs, "forename": "Ann", "surname": f"S{i}",
+                                   "dob": date(2015, 6, 1)})
+        for side in ("health", "case"):
+            for _ in range(draw(st.integers(0, 7))):
+                t = draw(st.sampled_from(PATHWAY_TYPES))
+                if side == "case" and t == "notification_received":
+                    t = "notification_sent"
+                d = draw(st.sampled_from(edges)) + timedelta(days=draw(st.integers(-1, 1)))
+                if draw(st.booleans()):
+                    d = start + timedelta(days=draw(st.integers(-20, 60)))
+                x = (draw(st.sampled_from(["iha", "iha", "rha"]))
+                     if t in ("was_not_brought", "declined") else None)
+                if side == "case":
+                    case["health_events"].append({"child_id": cid, "event_type": t,
+                                                  "event_date": d, "detail": x})
+                else:
+                    health["events"].append({"nhs_number": nhs, "event_type": t,
+                                             "event_date": d, "detail": x})
+    policy = draw(st.sampled_from([None, None, {"request_target_wd": 3, "report_target_wd": 0},
+                                   {"iha_rule": "28CD", "iha_prior_months": 0}]))
+    return {"case": case, "health": health, "as_of": as_of, "policy": policy}
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(pathways())
+def test_random_pathways_agree(a):
+    c = typed_extract("case", a["case"])
+    h = typed_extract("health", a["health"])
+    res, ref = compare_extracts(c, h, as_of=a["as_of"], policy=a["policy"])
     assert_agree(res, ref)
 
 

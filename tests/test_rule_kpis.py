@@ -162,7 +162,7 @@ def test_case_figures_side_by_side(cohort_result: object) -> None:
 
 def test_kpi_rows_carry_period_and_as_of(cohort_result: object) -> None:
     k: pl.DataFrame = cohort_result.kpis  # type: ignore[attr-defined]
-    assert k.height == 14  # 7 measures x 2 sources
+    assert k.height == 24  # 12 measures x 2 sources
     assert set(k["source"]) == {"health", "case"}
     assert set(k["period_start"]) == {date(2025, 4, 1)}
     assert set(k["period_end"]) == {AS_OF}
@@ -175,7 +175,7 @@ def test_zero_denominators_give_blank_values(tmp_path: Path) -> None:
     res = run(tmp_path, case, health, AS_OF)
     for source in ("health", "case"):
         f = figures(res, source)
-        assert len(f) == 7
+        assert len(f) == 12
         for measure, (_, den, value) in f.items():
             assert den == 0, (source, measure)
             assert value is None, (source, measure)

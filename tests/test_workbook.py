@@ -373,7 +373,7 @@ def test_year_end_sheet_before_the_year_end_only(tmp_path: Path) -> None:
                   disagreements=dis_frame(), as_of=AS_OF, forecast=fc)
     write_workbook(path, year_end=date(2027, 3, 31), **common)  # type: ignore[arg-type]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [*SHEETS[:4], "Year end", *SHEETS[4:]]
+    assert wb.sheetnames == [*SHEETS[:5], "Year end", *SHEETS[5:]]
     ws = wb["Year end"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:M2"
     assert all(c.font.b for c in next(ws.iter_rows(max_row=1, max_col=13)))
@@ -393,3 +393,52 @@ def test_year_end_sheet_before_the_year_end_only(tmp_path: Path) -> None:
     assert wb.sheetnames == list(SHEETS)
     assert any(str(r[0]).startswith("Year end 31/03/2026: no Year end sheet")
                for r in rows(wb["Summary"]))
+
+
+def test_pathway_sheet_late_stages_red_and_agency_chart(tmp_path: Path) -> None:
+    kids = pl.DataFrame([
+        child("L1", nhs_number="9434765919", clock_start=date(2025, 12, 19),
+              notification_date=date(2025, 12, 22), notification_wd=1,
+              notification_status="on_time", request_status="missing",
+              iha_due=date(2026, 1, 21), iha_status="overdue", report_status="not_required",
+              was_not_brought=0, delay_agency="la"),
+        child("T1", clock_start=date(2025, 12, 19), notification_status="on_time",
+              request_date=date(2025, 12, 23), request_wd=2, request_status="on_time",
+              appointment_date=date(2026, 1, 14), was_not_brought=0,
+              iha_due=date(2026, 1, 21), iha_date=date(2026, 1, 14), iha_status="on_time",
+              report_date=date(2026, 2, 6), report_wd=17, report_status="late"),
+        child("OLD", clock_start=date(2024, 1, 2), iha_status="overdue"),  # before the period
+    ], schema=CHILD_COLS)
+    p0 = date(2025, 4, 1)
+    kpis = pl.DataFrame([
+        {"measure": m, "source": s, "numerator": n, "denominator": 1, "value": 100.0 * n,
+         "period_start": p0, "period_end": AS_OF, "as_of": AS_OF}
+        for m, n in (("iha_on_time_pct", 1), ("iha_late_la_pct", 1), ("iha_late_health_pct", 0),
+                     ("iha_late_carer_pct", 0)) for s in ("health", "case")], schema=KPI_COLS)
+    path = tmp_path / "p.xlsx"
+    write_workbook(path, children=kids, flags=pl.DataFrame(schema=FLAG_COLS), kpis=kpis,
+                   disagreements=pl.DataFrame(schema=DIS_COLS), as_of=AS_OF)
+    ws = openpyxl.load_workbook(path)["Pathway"]
+    h = header_index(ws)
+    body = rows(ws)[1:]
+    assert [r[h["Child ID"]] for r in body] == ["L1", "T1"]  # overdue first; OLD not in P
+    assert body[1][h["IHA requested"]].date() == date(2025, 12, 23)  # a real date
+    assert body[0][h["Delay held by"]] == "la"
+
+    def fill(r: int, header: str) -> str:
+        return ws.cell(row=r + 2, column=h[header] + 1).fill.fgColor.rgb[-6:]
+
+    assert fill(0, "IHA requested") == "FFC7CE"  # missing: an empty red cell
+    assert fill(0, "Request") == "FFC7CE" and fill(0, "IHA") == "FFC7CE"
+    assert fill(0, "Notified") != "FFC7CE"
+    assert fill(1, "Report returned") == "FFC7CE" and fill(1, "IHA done") != "FFC7CE"
+    summary = {r[0]: r for r in rows(openpyxl.load_workbook(path)["Summary"]) if r[0]}
+    assert summary["Came into care in the period (IHA pathway)"][1] == 2
+    assert summary["Late IHAs held by the LA (%)"][1:3] == (100.0, 100.0)
+    with zipfile.ZipFile(path) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        main = z.read(charts[0]).decode()
+        agency = z.read(charts[1]).decode()
+    assert len(charts) == 2
+    assert 'barDir val="bar"' in agency and len(re.findall(r"<(?:c:)?ser>", agency)) == 2
+    assert len(re.findall(r"<(?:c:)?ser>", main)) == 3

@@ -22,6 +22,7 @@ from healthcheck.worklist import (
     figures,
     not_known,
     overdue,
+    pathway,
     period,
     worklist,
     year_end_sheet,
@@ -168,8 +169,10 @@ def test_worklist_counts() -> None:
     assert got["Not known to health"] == (1, None, "Not known to health")
     assert got["Data-quality flags: errors"][0] == 1  # DATE_MISMATCH is a disagreement
     assert got["Where health and case records disagree"][0] == 0
-    assert list(got) == wl.counts["label"].to_list() and wl.counts.height == 16
+    assert got["Came into care in the period (IHA pathway)"] == (0, None, "Pathway")
+    assert list(got) == wl.counts["label"].to_list() and wl.counts.height == 18
     assert counts(kids.clear(), overdue=wl.overdue.clear(), due_soon=wl.due_soon.clear(),
+                  pathway=wl.pathway.clear(),
                   not_known=wl.not_known.clear(), disagreements=wl.disagreements,
                   data_quality=wl.data_quality.clear(), horizon_days=28)["number"].sum() == 0
 
@@ -312,3 +315,58 @@ def test_year_end_sheet_in_care_still_needed_earliest_due_then_most_needs() -> N
     assert wl.year_end is None
     assert wl.counts.row(-1)[1:] == (None, None, None)
     assert "on or after the year end" in wl.counts.row(-1)[0]
+
+
+def test_pathway_children_of_the_period_late_stages_marked() -> None:
+    # Period 1 Apr 2025 .. 31 Mar 2026. P1: IHA overdue (request missing: held by the LA);
+    # P2: IHA late, report late, the child not brought (carer); P3: all on time; P4: clock the
+    # day before the period; P5: no clock; P6: a health-only row.
+    kids = children(
+        {"child_id": "P3", "clock_start": date(2025, 4, 1), "iha_status": "on_time",
+         "notification_status": "on_time", "request_status": "on_time",
+         "report_status": "on_time"},
+        {"child_id": "P2", "clock_start": date(2025, 12, 19), "iha_status": "late",
+         "notification_status": "on_time", "request_status": "on_time",
+         "report_status": "late", "was_not_brought": 1, "delay_agency": "carer"},
+        {"child_id": "P1", "clock_start": date(2026, 1, 5), "iha_status": "overdue",
+         "notification_status": "on_time", "request_status": "missing",
+         "report_status": "not_required", "delay_agency": "la"},
+        {"child_id": "P4", "clock_start": date(2025, 3, 31), "iha_status": "overdue"},
+        {"child_id": "P5", "iha_status": "not_required"},
+        {"child_id": None, "match_status": "health_only", "clock_start": date(2025, 6, 1)},
+    )
+    got = pathway(kids, date(2025, 4, 1), AS_OF)
+    assert got.select("child_id", "notification_late", "request_late", "iha_late",
+                      "report_late", "held", "delay_agency").rows() == [
+        ("P1", False, True, True, False, True, "la"),
+        ("P2", False, False, True, True, True, "carer"),
+        ("P3", False, False, False, False, False, None),
+    ]
+    # overdue first, earliest clock first among them
+    assert pathway(kids, None, None)["child_id"].to_list() == ["P4", "P1", "P2", "P3"]
+    wl = worklist(children=kids, flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                  disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                  horizon_days=28, period_start=date(2025, 4, 1), period_end=AS_OF,
+                  names=pl.DataFrame({"child_id": ["P2"], "forename": ["Ann"],
+                                      "surname": ["Lee"]}))
+    assert wl.pathway.columns[:4] == ["child_id", "nhs_number", "forename", "surname"]
+    assert wl.pathway.filter(pl.col("child_id") == "P2")["surname"].to_list() == ["Lee"]
+    got_counts = {label: n for label, n, _, _ in wl.counts.rows()}
+    assert got_counts["Came into care in the period (IHA pathway)"] == 3
+    assert got_counts["  of whom IHA late or overdue"] == 2
+
+
+def test_figures_agency_shares_last_of_the_percentages() -> None:
+    kpis = pl.DataFrame([
+        kpi("iha_late_carer_pct", "health", 1, 4, 25.0),
+        kpi("iha_late_la_pct", "health", 2, 4, 50.0),
+        kpi("request_on_time_pct", "health", 3, 4, 75.0),
+        kpi("iha_on_time_pct", "health", 1, 2, 50.0),
+        kpi("notification_mean_wd", "health", 12, 3, 4.0),
+    ], schema=KPI_SCHEMA)
+    got = figures(kpis, {})
+    assert got.select("measure", "pct", "agency").rows() == [
+        ("iha_on_time_pct", True, False), ("request_on_time_pct", True, False),
+        ("iha_late_la_pct", True, True), ("iha_late_carer_pct", True, True),
+        ("notification_mean_wd", False, False)]
+    assert got["label"][2] == "Late IHAs held by the LA (%)"

@@ -71,7 +71,7 @@ def test_workbook_has_changes_and_trend_with_a_line_chart(tmp_path: Path) -> Non
                    disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
                    names=NAMES, lost_iha=None, changes=change_rows(), trend=trend_rows())
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Overdue", "Due soon", "Not known to health",
+    assert wb.sheetnames == ["Summary", "Overdue", "Due soon", "Pathway", "Not known to health",
                              "Changes", "Disagreements", "Data quality", "Trend"]
     ch = wb["Changes"]
     assert [c.value for c in ch[1]][:5] == ["Child ID", "NHS number", "Forename", "Surname",

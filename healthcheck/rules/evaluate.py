@@ -1,8 +1,8 @@
-"""Runs R1-R6 over all children at once for one source of health events (docs/rules.md §4).
+"""Runs R1-R7 over all children at once for one source of health events (docs/rules.md §4).
 
 The events are read once: joined to their child's clock start and grouped by child, every
 rule's aggregates in one pass; then each rule adds its columns to the one-row-per-child frame,
-in order (R3 reads R2's status, R6 reads R5's).
+in order (R3 reads R2's status, R6 reads R5's, R7 reads R1's and R2's).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from datetime import date
 import polars as pl
 
 from healthcheck.policy import Policy
-from healthcheck.rules import dental, iha, immunisations, notification, oc2, rha, vaccines
+from healthcheck.rules import dental, iha, immunisations, notification, oc2, pathway, rha, vaccines
 
 EVENT_SCHEMA = {"child_id": pl.String, "event_type": pl.String, "event_date": pl.Date,
                 "detail": pl.String}
-RULES = (notification, iha, rha, dental, immunisations, oc2)
+RULES = (notification, iha, rha, dental, immunisations, oc2, pathway)
 # The event types some rule reads (each rule declares its own), besides the source's
 # notification type.
 RULE_EVENT_TYPES = tuple(dict.fromkeys(t for rule in RULES for t in rule.EVENT_TYPES))
@@ -34,7 +34,9 @@ def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: da
     """One row per child of `base`: every status column of children.csv plus the OC2 measures."""
     ev = (usable_events(events, as_of)
           .filter(pl.col("event_type").is_in([*RULE_EVENT_TYPES, notification_type]))
-          .join(base.select("child_id", "clock_start"), on="child_id"))
+          .join(base.select("child_id", "clock_start"), on="child_id")
+          .with_columns(*[e for rule in RULES if hasattr(rule, "event_columns")
+                          for e in rule.event_columns(policy, as_of)]))
     aggs = ev.group_by("child_id").agg(
         *notification.aggregates(policy, as_of, notification_type),
         *[e for rule in RULES[1:] for e in rule.aggregates(policy, as_of)])
@@ -46,5 +48,6 @@ def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: da
     out = dental.dental(out, policy, as_of)
     out = immunisations.immunisations(out, policy, as_of)
     out = oc2.oc2(out, policy, as_of)
+    out = pathway.pathway(out, policy, as_of)
     base_columns = base.collect_schema().names()
     return out.select(*base_columns, *[c for rule in RULES for c in rule.OUTPUT])

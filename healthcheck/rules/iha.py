@@ -42,11 +42,22 @@ def iha_due(clock: pl.Expr, policy: Policy) -> pl.Expr:
     return add_working_days(clock, 20)
 
 
+def _since(policy: Policy) -> pl.Expr:
+    return pl.col("event_date") >= add_months(pl.col("clock_start"), -policy.iha_prior_months)
+
+
+def qualifying_iha(policy: Policy) -> pl.Expr:
+    """The date of the qualifying IHA, per child over its events (R7 reads it too, as a
+    window over each child's events)."""
+    d, kind = pl.col("event_date"), pl.col("event_type")
+    return pl.when(_since(policy) & kind.is_in(IHA_TYPES)).then(d).min()
+
+
 def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
-    since = pl.col("event_date") >= add_months(pl.col("clock_start"), -policy.iha_prior_months)
+    since = _since(policy)
     kind = pl.col("event_type")
     return [
-        pl.col("event_date").filter(since & kind.is_in(IHA_TYPES)).min().alias("iha_date"),
+        qualifying_iha(policy).alias("iha_date"),
         (since & (kind == "declined") & pl.col("detail").is_in(IHA_TYPES)).any()
         .alias("iha_declined"),
     ]

@@ -94,24 +94,52 @@ def notifications(p: Periods) -> None:
     p.notification_sent = (idx, ns[idx])
 
 
-def iha_requested(p: Periods) -> None:
-    rng, P = p.rng, len(p.child)
-    req = working_days_after(p.clock, uniform_int(rng, 1, 5, P))
-    idx = p.within(req, rng.random(P) < 0.85)
-    p.emit(idx, v.IHA_REQ, req[idx])
-
-
-def iha(p: Periods) -> None:
-    """IHA: ~8% none, ~5% in the 3 months before placement, ~1/3 of the rest late; a few
-    declined; the immunisation status recorded with it; most reports sent."""
+def iha_pathway(p: Periods) -> None:
+    """The IHA pathway (docs/rules.md §4 R7): the LA's request (~70% within 5 working days, ~15%
+    late, ~11% never, a few sent just before the clock), the first appointment health books
+    (~70% within 12 working days of hearing), children not brought (~10%) and rebooked, the
+    IHA on the appointment attended, and the paediatrician's report (~70% within 10 working
+    days, ~20% later, ~10% never). Besides: ~6% no IHA (booked, not yet undertaken), ~5% an IHA
+    in the 3 months before placement, ~2% declined; the immunisation status recorded with the
+    IHA; a few reports keyed before the IHA and appointments before the request."""
     rng, c, P = p.rng, p.clock, len(p.child)
     r = rng.random(P)
-    when = np.where(r < 0.08, NAT, np.where(
-        r < 0.13, np.maximum(c - uniform_int(rng, 1, 85, P), p.dob), np.where(
-            r < 0.71, working_days_after(c, uniform_int(rng, 3, 20, P)),
-            working_days_after(c, uniform_int(rng, 21, 70, P)))))
+    sent = working_days_after(c, np.where(r < 0.74, uniform_int(rng, 0, 5, P),
+                                          uniform_int(rng, 6, 18, P)))
+    req = np.where(r < 0.04, np.maximum(c - uniform_int(rng, 1, 9, P), p.dob), sent)
+    has_req = r < 0.89
+    idx = p.within(req, has_req)
+    p.emit(idx, v.IHA_REQ, req[idx])
+    p.planted["iha_requests_late"] = int((has_req[idx] & (r[idx] >= 0.74)).sum())
+    p.planted["iha_requests_never"] = int((~has_req).sum())
+    # health books from the request, or from hearing another way (5-25 working days) without one
+    heard = np.maximum(np.where(has_req, req, working_days_after(c, uniform_int(rng, 5, 25, P))),
+                       c)
+    quick = rng.random(P) < 0.7
+    appt = [working_days_after(heard, np.where(quick, uniform_int(rng, 2, 12, P),
+                                               uniform_int(rng, 13, 30, P)))]
+    for _ in range(2):  # rebooked after a child was not brought
+        appt.append(working_days_after(appt[-1], uniform_int(rng, 5, 15, P)))
+    r = rng.random(P)
+    missed = np.where(r < 0.9, 0, np.where(r < 0.98, 1, 2))
+    fate = rng.random(P)  # <0.06 no IHA yet, <0.11 before placement, <0.13 declined, else done
+    pathway = fate >= 0.11
+    for k in range(3):
+        idx = p.within(appt[k], (pathway | (fate < 0.06)) & (missed >= k))
+        p.emit(idx, v.IHA_APPT, appt[k][idx])
+        idx = p.within(appt[k], (pathway | (fate < 0.06)) & (missed > k))
+        p.emit(idx, v.WNB, appt[k][idx], v.D_IHA)
+        p.planted["iha_not_brought"] = p.planted.get("iha_not_brought", 0) + len(idx)
+    seen = np.choose(missed, appt)
+    early = rng.random(P) < 0.01  # a provisional booking keyed before the request
+    before = req - uniform_int(rng, 1, 3, P)
+    idx = p.within(before, pathway & has_req & early)
+    p.emit(idx, v.IHA_APPT, before[idx])
+    p.planted["iha_appointments_before_request"] = len(idx)
+    when = np.where(fate < 0.06, NAT, np.where(
+        fate < 0.11, np.maximum(c - uniform_int(rng, 1, 85, P), p.dob), seen))
     ok = (when != NAT) & (when <= p.end) & (when <= p.A)
-    declined = ok & (rng.random(P) < 0.02)
+    declined = ok & (fate >= 0.11) & (fate < 0.13)
     idx = np.nonzero(declined)[0]
     p.emit(idx, v.DECLINED, when[idx], v.D_IHA)
     ok &= ~declined
@@ -119,9 +147,16 @@ def iha(p: Periods) -> None:
     p.emit(idx, v.IHA, when[idx])
     imm_status = np.where(rng.random(P) < 0.85, v.D_Y, v.D_N)
     p.emit(idx, v.IMM_UTD, when[idx], imm_status[idx])
-    rep = working_days_after(np.where(ok, when, c), uniform_int(rng, 1, 10, P))
-    idx = np.nonzero(ok & (rng.random(P) < 0.8) & (rep <= p.A))[0]
+    r = rng.random(P)
+    rep = working_days_after(np.where(ok, when, c), np.where(
+        r < 0.7, uniform_int(rng, 0, 10, P), uniform_int(rng, 11, 35, P)))
+    keyed_before = rng.random(P) < 0.005
+    rep = np.where(keyed_before, np.where(ok, when, c) - uniform_int(rng, 1, 5, P), rep)
+    idx = np.nonzero(ok & (r < 0.9) & (rep <= p.A))[0]
     p.emit(idx, v.IHA_REPORT, rep[idx])
+    p.planted["iha_reports_late"] = int((~keyed_before[idx] & (r[idx] >= 0.7)).sum())
+    p.planted["iha_reports_never"] = int((ok & (r >= 0.9)).sum())
+    p.planted["iha_reports_keyed_before_iha"] = int(keyed_before[idx].sum())
     p.iha_done = np.where(ok, when, NAT)
 
 
@@ -182,15 +217,16 @@ def dental(p: Periods) -> None:
 
 
 def was_not_brought(p: Periods) -> None:
-    """Missed appointments (iha, rha or dental) on any day of the period."""
+    """Missed rha or dental appointments on any day of the period (the IHA's are part of its
+    pathway)."""
     rng, P = p.rng, len(p.child)
     wnb = np.nonzero(rng.random(P) < 0.04)[0]
     d = uniform_int(rng, p.clock[wnb], np.minimum(p.end[wnb], p.A), len(wnb))
-    p.emit(wnb, v.WNB, d, rng.choice(np.array([v.D_IHA, v.D_RHA, v.D_DENTAL]), len(wnb)))
+    p.emit(wnb, v.WNB, d, rng.choice(np.array([v.D_RHA, v.D_DENTAL]), len(wnb)))
 
 
 HEALTH_EVENTS: tuple[Callable[[Periods], None], ...] = (
-    notifications, iha_requested, iha, rhas, dental, vaccinations, was_not_brought,
+    notifications, iha_pathway, rhas, dental, vaccinations, was_not_brought,
 )
 
 
@@ -222,13 +258,15 @@ def _case_copy(w: World, p: Periods, h: EventRows) -> Events:
     cd = np.where(shifted & (cd < w.dob[h.child]), h.date + np.abs(delta), cd)
     lost = w.history_lost[h.child] & (h.date < w.C)
     imm_case = (h.type == v.IMM_UTD) & (r < 0.9) & ~lost
-    in_case = mirror & ~miss_case & ~lost | imm_case
+    pathway_case, cd = _case_pathway(rng, h, cd, w.dob[h.child], A)
+    in_case = mirror & ~miss_case & ~lost | imm_case | pathway_case & ~lost
     ns_idx, ns_date = p.notification_sent
     case = EventRows(
         np.concatenate([h.child[in_case], p.child[ns_idx]]),
         np.concatenate([h.type[in_case], np.full(len(ns_idx), v.NOTE_SENT)]),
         np.concatenate([cd[in_case], ns_date]),
-        np.concatenate([np.where(imm_case, h.detail, 0)[in_case], np.zeros(len(ns_idx), np.int64)]),
+        np.concatenate([np.where(imm_case | (h.type == v.WNB), h.detail, 0)[in_case],
+                        np.zeros(len(ns_idx), np.int64)]),
     )
     keep_h = ~miss_health & w.has_patient[h.child]
     health = EventRows(h.child[keep_h], h.type[keep_h], h.date[keep_h], h.detail[keep_h])
@@ -244,3 +282,18 @@ def _case_copy(w: World, p: Periods, h: EventRows) -> Events:
             v.vaccine_code(v.UNKNOWN_PRODUCTS, np.arange(len(v.UNKNOWN_PRODUCTS)))).sum()),
     }
     return Events(health, case, planted)
+
+
+def _case_pathway(rng: Rng, h: EventRows, cd: Arr, dob: Arr, A: int) -> tuple[Arr, Arr]:
+    """The LA's side of the IHA pathway, fewer events than health's: the request it sent (most
+    the day health received it, a fifth 1-4 days earlier), the reports the Council received
+    (0-3 days after they were sent), some appointments and children not brought. Returns
+    which health events the case system has, and the case dates."""
+    M = len(h.type)
+    r = rng.random(M)
+    sent_early = (h.type == v.IHA_REQ) & (r < 0.2)
+    cd = np.where(sent_early, np.maximum(h.date - uniform_int(rng, 1, 4, M), dob), cd)
+    received = (h.type == v.IHA_REPORT) & (r < 0.7)
+    cd = np.where(received, np.minimum(h.date + uniform_int(rng, 0, 3, M), A), cd)
+    seen = (h.type == v.IHA_APPT) | ((h.type == v.WNB) & (h.detail == v.D_IHA))
+    return ((h.type == v.IHA_REQ) & (r < 0.85)) | received | (seen & (r < 0.4)), cd
