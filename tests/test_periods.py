@@ -228,11 +228,6 @@ AS_OF = date(2025, 3, 31)
 # DfE's own SSDA903 validator (lac_validator, CONTINUOUSLY_LOOKED_AFTER) treats a child as
 # continuously looked after unless an `rne` S episode starts AFTER the collection start (1 Apr),
 # or a V3/V4 episode ends on or after it (or is open).
-OC2_BOUNDARY = ("R6 [DfE SSDA903]: 12 months before as-of 31 Mar 2025 = 1 Apr 2024 .. "
-                "31 Mar 2025 (the DfE year, and the default period's '12 months ending at as-of'); "
-                "code uses as-of - 12 months = 31 Mar 2024 inclusive")
-
-
 @pytest.mark.parametrize(("start", "expected"), [
     (date(2023, 1, 10), True),
     (date(2024, 3, 30), True),
