@@ -1,6 +1,8 @@
 """Hypothesis profiles: `quick` by default (a developer's run), `ci` (thorough) when the
 environment says CI=true, as CI services and `.ci/run` set it. HYPOTHESIS_PROFILE=ci (or quick)
-chooses one explicitly. A test that sets `max_examples` itself in `@settings` keeps its own."""
+chooses one explicitly. No test sets `max_examples` in its own `@settings` (it would override
+the profile; tests/test_cli.py checks), so every property runs as many examples as the profile
+says."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from hypothesis import settings
 # No deadline in either: a reconcile of a random authority takes tens of milliseconds, more on a
 # busy machine, and a timing failure would not be a fault of the code.
 settings.register_profile("quick", max_examples=20, deadline=None)
+# At least as thorough as any test was with its own max_examples (100, the random authorities
+# against the reference) before the profiles applied to all.
 settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
 
 

@@ -1,5 +1,6 @@
 """Build small extracts by hand for tests: tables as lists of dicts, written as csv or xlsx or
-kept in memory; and `assert_flagged`, the one way a test asserts a flag code is raised."""
+kept in memory; one child's statuses from the rules alone (`child_status`) or from a whole
+reconcile (`child_row`); and `assert_flagged`, the one way a test asserts a flag code is raised."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import polars as pl
 
 from healthcheck.flags import CODES
 from healthcheck.ingest import Extract, ingest, ingest_tables
+from healthcheck.periods import latest_periods
 from healthcheck.policy import Policy
 from healthcheck.read import RawTable
 from healthcheck.reconcile import Result, reconcile
-from healthcheck.schema import EXTRACTS
+from healthcheck.rules.evaluate import EVENT_SCHEMA, evaluate
+from healthcheck.schema import CHECK_TYPES, EVENT_TYPES, EXTRACTS, table_schema
 
 
 def write_extract(folder: Path, kind: str, tables: dict[str, list[dict]], fmt: str = "csv") -> Path:
@@ -58,15 +61,15 @@ def run(tmp: Path, case: dict, health: dict, as_of: date, fmt: str = "csv",
     return reconcile(c, h, as_of=as_of, policy=policy, cutover=cutover, **kw)  # type: ignore[arg-type]
 
 
-def one_child(tmp: Path, *, start: date, as_of: date, dob: date = date(2015, 6, 1),
-              events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
-              case_events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
-              episodes: list[dict] | None = None, policy: Policy | None = None,
-              **kw: object) -> dict:
-    """Reconcile one matched child (NHS 9434765919) and return its children.csv row."""
-    nhs = "9434765919"
+NHS = "9434765919"  # the one child of one_child, child_row and child_status
+
+
+def _one_child_tables(start: date, dob: date, events: list, case_events: list,
+                      episodes: list[dict] | None) -> tuple[dict, dict]:
+    """The extracts of one child (NHS 9434765919) in both systems: `episodes`, or one open C2
+    episode from `start`; health `events` and `case_events` as (type, date, detail)."""
     case = {
-        "children": [{"child_id": "C1", "nhs_number": nhs, "forename": "Ann", "surname": "Lee",
+        "children": [{"child_id": "C1", "nhs_number": NHS, "forename": "Ann", "surname": "Lee",
                       "dob": dob}],
         "episodes": episodes or [{"child_id": "C1", "start_date": start, "legal_status": "C2",
                                   "rne": "S"}],
@@ -74,13 +77,68 @@ def one_child(tmp: Path, *, start: date, as_of: date, dob: date = date(2015, 6, 
                           for t, d, x in case_events],
     }
     health = {
-        "patients": [{"nhs_number": nhs, "trust_id": "T1", "forename": "Ann", "surname": "Lee",
+        "patients": [{"nhs_number": NHS, "trust_id": "T1", "forename": "Ann", "surname": "Lee",
                       "dob": dob}],
-        "events": [{"nhs_number": nhs, "event_type": t, "event_date": d, "detail": x}
+        "events": [{"nhs_number": NHS, "event_type": t, "event_date": d, "detail": x}
                    for t, d, x in events],
     }
+    return case, health
+
+
+def one_child(tmp: Path, *, start: date, as_of: date, dob: date = date(2015, 6, 1),
+              events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
+              case_events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
+              episodes: list[dict] | None = None, policy: Policy | None = None,
+              **kw: object) -> dict:
+    """Reconcile one matched child from files written under `tmp` and return its children.csv
+    row. Prefer `child_status` (the rules alone) or `child_row` (no files)."""
+    case, health = _one_child_tables(start, dob, list(events), list(case_events), episodes)
     res = run(tmp, case, health, as_of, policy=policy, **kw)
     return res.children.filter(pl.col("child_id") == "C1").to_dicts()[0]
+
+
+def child_row(*, start: date, as_of: date, dob: date = date(2015, 6, 1),
+              events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
+              case_events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
+              episodes: list[dict] | None = None, policy: Policy | None = None,
+              **kw: object) -> dict:
+    """`one_child` without files: the whole reconcile (ingest of text cells, matching, both
+    sources) of one child held in memory; its children.csv row. For what reading or the
+    reconcile's wiring decides: codes in mixed case, case events, a child without a period."""
+    case, health = _one_child_tables(start, dob, list(events), list(case_events), episodes)
+    res = run_mem(case, health, as_of, policy=policy, **kw)
+    return res.children.filter(pl.col("child_id") == "C1").to_dicts()[0]
+
+
+def child_status(*, start: date, as_of: date, dob: date = date(2015, 6, 1),
+                 events: list[tuple[str, date, str | None]] = (),  # type: ignore[assignment]
+                 episodes: list[dict] | None = None, policy: Policy | None = None) -> dict:
+    """The rules alone on typed in-memory frames (a few milliseconds): periods of care
+    (`latest_periods`) then R1-R6 (`evaluate`) over one child's health `events`, as
+    `reconcile` runs them. Its columns of children.csv read as `child_row` gives them
+    (tests/test_helpers.py checks so). The values must be canonical, as ingest gives them;
+    a test of reading mixed case or spaces goes through `child_row`."""
+    eps = episodes or [{"child_id": "C1", "start_date": start, "legal_status": "C2",
+                        "rne": "S"}]
+    for e in eps:
+        for code in (e.get("legal_status"), e.get("rne")):
+            assert code is None or code == code.strip().upper() != "", (
+                f"{code!r} is not canonical: use child_row")
+    for t, _, x in events:
+        assert t in EVENT_TYPES, f"{t!r} is not canonical: use child_row"
+        if t == "immunisations_up_to_date":
+            assert x in (None, "Y", "N"), f"{x!r} is not canonical: use child_row"
+        if t in ("declined", "was_not_brought"):
+            assert x is None or x in CHECK_TYPES, f"{x!r} is not canonical: use child_row"
+    schema = table_schema("episodes")
+    ep = pl.DataFrame([{**{c: e.get(c) for c in schema}, "row": i + 1}
+                       for i, e in enumerate(eps)], schema=schema, orient="row")
+    base = pl.DataFrame({"child_id": ["C1"], "dob": [dob]}).join(
+        latest_periods(ep, as_of).collect(), on="child_id", how="left")
+    ev = pl.DataFrame([("C1", t, d, x) for t, d, x in events], schema=EVENT_SCHEMA,
+                      orient="row")
+    out = evaluate(base.lazy(), ev.lazy(), policy or Policy(), as_of, "notification_received")
+    return out.collect().to_dicts()[0]
 
 
 def extract_of(tmp: Path, kind: str, tables: dict, fmt: str = "csv") -> Extract:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import stat
 from pathlib import Path
@@ -345,3 +346,16 @@ def test_ctrl_c_in_the_demo_s_second_run(tmp_path: Path, monkeypatch: pytest.Mon
     assert r.exit_code == 130 and len(calls) == 2
     assert r.output.strip() == (
         f"Interrupted: the new outputs were written to {tmp_path / 'd' / 'last_week'}.")
+
+
+def test_no_property_overrides_the_profile() -> None:
+    """A test's own `@settings(max_examples=...)` would run that many examples whatever the
+    profile: none does."""
+    own = []
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            name = getattr(func, "id", None) or getattr(func, "attr", None)
+            if name == "settings" and any(k.arg == "max_examples" for k in node.keywords):
+                own.append(f"{path.name}:{node.lineno}")
+    assert own == []

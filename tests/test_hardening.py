@@ -21,7 +21,7 @@ from healthcheck.errors import UsageError
 from healthcheck.ingest import ingest
 from healthcheck.outputs import neutralise, write_atomically, write_result
 from healthcheck.store import write_ingest
-from tests.helpers import run, write_extract
+from tests.helpers import run_mem, write_extract
 from tests.test_flags import CASE, HEALTH
 
 runner = CliRunner()
@@ -63,7 +63,7 @@ def test_formula_text_from_an_extract_is_inert_in_the_csvs(tmp_path: Path) -> No
                                  if c["child_id"] == "C1" else c for c in CASE["children"]]}
     case["episodes"] = [{**e, "child_id": "=HYPERLINK(\"http://x\",\"open\")"}
                         if e["child_id"] == "C1" else e for e in CASE["episodes"]]
-    result = run(tmp_path / "in", case, HEALTH, date(2026, 3, 31))
+    result = run_mem(case, HEALTH, date(2026, 3, 31))
     write_result(result, tmp_path / "out", workbook=False)
     children = pl.read_csv(tmp_path / "out" / "children.csv", infer_schema=False)
     assert "'=HYPERLINK(\"http://x\",\"open\")" in children["child_id"].to_list()

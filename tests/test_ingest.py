@@ -316,8 +316,7 @@ _date_text = st.dates(min_value=date(1995, 1, 1), max_value=date(2030, 12, 31)).
                                f"{d.isoformat()} 00:00:00", str((d - date(1899, 12, 30)).days)]))
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from(["C1", "C2", " C3", "c4"]), _date_text,
                                st.sampled_from(["iha", "RHA", " dental ", "x"])),
                      min_size=1, max_size=12),

@@ -217,8 +217,7 @@ _rows = st.lists(st.tuples(st.sampled_from(["C1", "C2", "C 3", "c4"]),
                            st.sampled_from(["C2", "V3", "x"])), min_size=1, max_size=10)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=_rows, ending=st.sampled_from(["\r", "\r\n", "\n"]),
        twin=st.sampled_from(["Episodes_", "EPISODES", "epi-sodes", "Episodes."]),
        column=st.sampled_from(["child_id", "start_date", "end_date", "legal_status"]),

@@ -1,13 +1,13 @@
 """The product against an independent reference implementation (tests/reference.py).
 
 (1) hand-built extracts with tricky cases, (2) random small authorities with hypothesis,
-(3) generated sample authorities (when healthcheck/samples.py exists). Every children.csv field,
+(3) generated sample authorities (healthcheck.samples, written as files and read by the real
+ingest). Every children.csv field,
 every KPI (numerator, denominator, value) and the derived flag (rule, child_id) sets must agree.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ from healthcheck.ingest import Extract, ingest, typed_cells
 from healthcheck.policy import Policy
 from healthcheck.reconcile import reconcile
 from healthcheck.schema import EXTRACTS, table_schema
-from tests.helpers import write_extract
+from tests.helpers import extract_mem
 from tests.reference import CHILDREN_COLUMNS, add_months, add_working_days, reference
 
 DERIVED = {
@@ -51,11 +51,13 @@ assert "9434765919" in VALID_NHS
 
 # --- running both and comparing --------------------------------------------------------------
 
-def run_both(tmp: Path, case: dict, health: dict, *, as_of: date, cutover: date | None = None,
+def run_both(case: dict, health: dict, *, as_of: date, cutover: date | None = None,
              policy: dict | None = None, period_start: date | None = None,
              period_end: date | None = None):
-    c = ingest(write_extract(tmp, "case", case), "case")
-    h = ingest(write_extract(tmp, "health", health), "health")
+    """The product and the reference on hand-built text tables, typed by the product's ingest
+    (in memory: reading files is tested in test_read.py and by the sample authorities)."""
+    c = extract_mem("case", case)
+    h = extract_mem("health", health)
     return compare_extracts(c, h, as_of=as_of, cutover=cutover, policy=policy,
                             period_start=period_start, period_end=period_end)
 
@@ -63,8 +65,8 @@ def run_both(tmp: Path, case: dict, health: dict, *, as_of: date, cutover: date 
 def typed_extract(kind: str, tables: dict[str, list[dict]]) -> Extract:
     """An Extract built straight from already-canonical rows (what ingest would produce).
 
-    Ingest costs ~0.5 s a call even for tiny files, so the hypothesis test skips it; the
-    hand-built and sample tests go through the real ingest.
+    Ingest costs more than the reconcile of a tiny authority, so the hypothesis test skips
+    it; the hand-built and sample tests go through the real ingest.
     """
     frames = {}
     for name in EXTRACTS[kind]:
@@ -181,11 +183,11 @@ def row_of(res, cid="C1") -> dict:
     return res.children.filter(pl.col("child_id") == cid).to_dicts()[0]
 
 
-def test_worked_example_working_days(tmp_path):
+def test_worked_example_working_days():
     """Documented example: start Fri 19 Dec 2025 -> +20 WD Wed 21 Jan 2026; +5 Tue 30 Dec 2025."""
     assert add_working_days(date(2025, 12, 19), 20) == date(2026, 1, 21)
     assert add_working_days(date(2025, 12, 19), 5) == date(2025, 12, 30)
-    res, ref = run_both(tmp_path, child_case(), child_health(
+    res, ref = run_both(child_case(), child_health(
         events=[("notification_received", date(2025, 12, 30), None),
                 ("iha", date(2026, 1, 21), None)]), as_of=date(2026, 2, 1))
     r = row_of(res)
@@ -195,8 +197,8 @@ def test_worked_example_working_days(tmp_path):
     assert_agree(res, ref)
 
 
-def test_notification_one_day_late_over_christmas(tmp_path):
-    res, ref = run_both(tmp_path, child_case(), child_health(
+def test_notification_one_day_late_over_christmas():
+    res, ref = run_both(child_case(), child_health(
         events=[("notification_received", date(2025, 12, 31), None),
                 ("iha", date(2026, 1, 22), None)]), as_of=date(2026, 2, 1))
     r = row_of(res)
@@ -205,8 +207,8 @@ def test_notification_one_day_late_over_christmas(tmp_path):
     assert_agree(res, ref)
 
 
-def test_notification_before_clock_counts_zero(tmp_path):
-    res, ref = run_both(tmp_path, child_case(), child_health(
+def test_notification_before_clock_counts_zero():
+    res, ref = run_both(child_case(), child_health(
         events=[("notification_received", date(2025, 12, 9), None),
                 ("notification_received", date(2025, 12, 8), None)]), as_of=date(2026, 2, 1))
     r = row_of(res)
@@ -215,10 +217,10 @@ def test_notification_before_clock_counts_zero(tmp_path):
     assert_agree(res, ref)
 
 
-def test_weekend_start_counts_from_next_working_day(tmp_path):
+def test_weekend_start_counts_from_next_working_day():
     """Start Sat 3 Jan 2026: day 0 is Mon 5 Jan; +5 -> Mon 12 Jan, +20 -> Mon 2 Feb."""
     case = child_case(start=date(2026, 1, 3))
-    res, ref = run_both(tmp_path, case, child_health(
+    res, ref = run_both(case, child_health(
         events=[("notification_received", date(2026, 1, 12), None)]), as_of=date(2026, 3, 1))
     r = row_of(res)
     assert r["iha_due"] == date(2026, 2, 2)
@@ -226,15 +228,15 @@ def test_weekend_start_counts_from_next_working_day(tmp_path):
     assert_agree(res, ref)
 
 
-def test_notification_pending_and_missing(tmp_path):
+def test_notification_pending_and_missing():
     # +5 WD from Fri 19 Dec 2025 = Tue 30 Dec: on 30 Dec pending, on 31 Dec missing.
     for as_of, status in ((date(2025, 12, 30), "pending"), (date(2025, 12, 31), "missing")):
-        res, ref = run_both(tmp_path / str(as_of), child_case(), child_health(), as_of=as_of)
+        res, ref = run_both(child_case(), child_health(), as_of=as_of)
         assert row_of(res)["notification_status"] == status
         assert_agree(res, ref)
 
 
-def test_iha_statuses(tmp_path):
+def test_iha_statuses():
     start = date(2025, 6, 2)
     cases = {
         "prior_iha_counts": ([("iha", date(2025, 3, 2), None)], None, "on_time"),
@@ -249,14 +251,14 @@ def test_iha_statuses(tmp_path):
             as_of = date(2025, 6, 20)
         eps = [{"child_id": "C1", "start_date": start, "end_date": end, "legal_status": "C2",
                 "rne": "S"}]
-        res, ref = run_both(tmp_path / name, child_case(episodes=eps),
+        res, ref = run_both(child_case(episodes=eps),
                             child_health(events=events), as_of=as_of)
         assert row_of(res)["iha_status"] == status, name
         assert_agree(res, ref)
 
 
-def test_iha_28cd_policy(tmp_path):
-    res, ref = run_both(tmp_path, child_case(), child_health(
+def test_iha_28cd_policy():
+    res, ref = run_both(child_case(), child_health(
         events=[("iha", date(2026, 1, 16), None)]), as_of=date(2026, 2, 1),
         policy={"iha_rule": "28CD"})
     r = row_of(res)
@@ -264,9 +266,9 @@ def test_iha_28cd_policy(tmp_path):
     assert_agree(res, ref)
 
 
-def test_short_breaks_have_no_clock(tmp_path):
+def test_short_breaks_have_no_clock():
     eps = [{"child_id": "C1", "start_date": date(2025, 1, 6), "legal_status": "V3", "rne": "S"}]
-    res, ref = run_both(tmp_path, child_case(episodes=eps), child_health(),
+    res, ref = run_both(child_case(episodes=eps), child_health(),
                         as_of=date(2025, 12, 1))
     r = row_of(res)
     assert r["clock_start"] is None and r["iha_due"] is None
@@ -275,11 +277,11 @@ def test_short_breaks_have_no_clock(tmp_path):
     assert_agree(res, ref)
 
 
-def test_clock_starts_after_short_breaks(tmp_path):
+def test_clock_starts_after_short_breaks():
     eps = [{"child_id": "C1", "start_date": date(2025, 1, 6), "end_date": date(2025, 3, 3),
             "legal_status": "V3", "rne": "S"},
            {"child_id": "C1", "start_date": date(2025, 3, 3), "legal_status": "C2", "rne": None}]
-    res, ref = run_both(tmp_path, child_case(episodes=eps), child_health(),
+    res, ref = run_both(child_case(episodes=eps), child_health(),
                         as_of=date(2026, 2, 1))
     r = row_of(res)
     assert (r["period_start"], r["clock_start"]) == (date(2025, 1, 6), date(2025, 3, 3))
@@ -287,56 +289,56 @@ def test_clock_starts_after_short_breaks(tmp_path):
     assert_agree(res, ref)
 
 
-def test_period_breaks(tmp_path):
+def test_period_breaks():
     # rne blank and a gap -> a new period; rne P and a gap -> the same period.
     for rne, period_start in ((None, date(2025, 5, 1)), ("P", date(2024, 1, 8))):
         eps = [{"child_id": "C1", "start_date": date(2024, 1, 8), "end_date": date(2025, 4, 1),
                 "legal_status": "C2", "rne": "S"},
                {"child_id": "C1", "start_date": date(2025, 5, 1), "legal_status": "C2",
                 "rne": rne}]
-        res, ref = run_both(tmp_path / str(rne), child_case(episodes=eps), child_health(),
+        res, ref = run_both(child_case(episodes=eps), child_health(),
                             as_of=date(2026, 2, 1))
         assert row_of(res)["period_start"] == period_start
         assert_agree(res, ref)
 
 
-def test_rha_under_five_boundary(tmp_path):
+def test_rha_under_five_boundary():
     # Last assessment the day before the 5th birthday -> 6 months; on the birthday -> 12.
     dob = date(2020, 8, 31)
     for last, due in ((date(2025, 8, 30), date(2026, 2, 28)),
                       (date(2025, 8, 31), date(2026, 8, 31))):
-        res, ref = run_both(tmp_path / str(last), child_case(dob=dob, start=date(2025, 1, 6)),
+        res, ref = run_both(child_case(dob=dob, start=date(2025, 1, 6)),
                             child_health(dob=dob, events=[("rha", last, None)]),
                             as_of=date(2026, 2, 1))
         assert row_of(res)["rha_due"] == due
         assert_agree(res, ref)
 
 
-def test_rha_lenient(tmp_path):
+def test_rha_lenient():
     dob = date(2020, 12, 1)
-    res, ref = run_both(tmp_path, child_case(dob=dob, start=date(2025, 1, 6)),
+    res, ref = run_both(child_case(dob=dob, start=date(2025, 1, 6)),
                         child_health(dob=dob, events=[("rha", date(2025, 8, 1), None)]),
                         as_of=date(2026, 2, 1), policy={"age5_mode": "lenient"})
     assert row_of(res)["rha_due"] == date(2026, 8, 1)
     assert_agree(res, ref)
 
 
-def test_rha_lenient_birthday_on_the_six_month_day(tmp_path):
+def test_rha_lenient_birthday_on_the_six_month_day():
     # 5th birthday 1 Feb 2026 = last + 6 months: not "before" it, so still 6 months.
     dob = date(2021, 2, 1)
-    res, ref = run_both(tmp_path, child_case(dob=dob, start=date(2025, 1, 6)),
+    res, ref = run_both(child_case(dob=dob, start=date(2025, 1, 6)),
                         child_health(dob=dob, events=[("rha", date(2025, 8, 1), None)]),
                         as_of=date(2025, 12, 1), policy={"age5_mode": "lenient"})
     assert row_of(res)["rha_due"] == date(2026, 2, 1)
     assert_agree(res, ref)
 
 
-def test_notification_counts_from_clock_not_period_start(tmp_path):
+def test_notification_counts_from_clock_not_period_start():
     eps = [{"child_id": "C1", "start_date": date(2025, 11, 3), "end_date": date(2025, 12, 19),
             "legal_status": "V4", "rne": "S"},
            {"child_id": "C1", "start_date": date(2025, 12, 19), "legal_status": "C2",
             "rne": "L"}]
-    res, ref = run_both(tmp_path, child_case(episodes=eps), child_health(
+    res, ref = run_both(child_case(episodes=eps), child_health(
         events=[("notification_received", date(2025, 12, 9), None)]), as_of=date(2026, 2, 1))
     r = row_of(res)
     assert (r["period_start"], r["clock_start"]) == (date(2025, 11, 3), date(2025, 12, 19))
@@ -345,19 +347,19 @@ def test_notification_counts_from_clock_not_period_start(tmp_path):
     assert_agree(res, ref)
 
 
-def test_rha_without_assessment(tmp_path):
+def test_rha_without_assessment():
     for name, as_of, events, status in (
             ("iha_due", date(2026, 1, 5), [], "not_required"),
             ("iha_overdue", date(2026, 2, 1), [], "none_recorded"),
             ("iha_declined", date(2026, 2, 1), [("declined", date(2026, 1, 2), "iha")],
              "declined")):
-        res, ref = run_both(tmp_path / name, child_case(), child_health(events=events),
+        res, ref = run_both(child_case(), child_health(events=events),
                             as_of=as_of)
         assert row_of(res)["rha_status"] == status, name
         assert_agree(res, ref)
 
 
-def test_dental(tmp_path):
+def test_dental():
     start = date(2025, 1, 6)
     for name, events, status in (
             ("first_due", [], "overdue"),
@@ -365,26 +367,26 @@ def test_dental(tmp_path):
             ("due_soon", [("dental", date(2025, 3, 1), None)], "due_soon"),
             ("declined", [("dental", date(2024, 3, 1), None),
                           ("declined", date(2025, 2, 1), "dental")], "declined")):
-        res, ref = run_both(tmp_path / name, child_case(start=start),
+        res, ref = run_both(child_case(start=start),
                             child_health(events=events), as_of=date(2026, 2, 10))
         assert row_of(res)["dental_status"] == status, name
         assert_agree(res, ref)
 
 
-def test_immunisations_same_day_n_wins(tmp_path):
+def test_immunisations_same_day_n_wins():
     ev = [("immunisations_up_to_date", date(2025, 5, 1), "Y"),
           ("immunisations_up_to_date", date(2026, 1, 5), "Y"),
           ("immunisations_up_to_date", date(2026, 1, 5), "N")]
-    res, ref = run_both(tmp_path, child_case(start=date(2024, 1, 8)), child_health(events=ev),
+    res, ref = run_both(child_case(start=date(2024, 1, 8)), child_health(events=ev),
                         as_of=date(2026, 2, 1))
     assert row_of(res)["immunisations_status"] == "not_up_to_date"
     assert_agree(res, ref)
 
 
-def test_oc2_on_29_february(tmp_path):
+def test_oc2_on_29_february():
     # as-of 29 Feb 2024: the 12 months up to it are 1 Mar 2023 .. 29 Feb 2024 (28 Feb 2023 + 1).
     for start, cohort in ((date(2023, 3, 1), True), (date(2023, 3, 2), False)):
-        res, ref = run_both(tmp_path / str(start), child_case(start=start), child_health(
+        res, ref = run_both(child_case(start=start), child_health(
             events=[("dental", date(2023, 2, 28), None), ("rha", date(2023, 3, 1), None),
                     ("immunisations_up_to_date", date(2023, 6, 1), "Y")]),
             as_of=date(2024, 2, 29))
@@ -396,7 +398,7 @@ def test_oc2_on_29_february(tmp_path):
         assert_agree(res, ref)
 
 
-def test_matching_steps_and_flags(tmp_path):
+def test_matching_steps_and_flags():
     nhs2 = VALID_NHS[1]
     case = merge(child_case("C1"),
                  child_case("C2", nhs=None, forename="Bob", surname="Ray",
@@ -412,81 +414,81 @@ def test_matching_steps_and_flags(tmp_path):
                                 trust_id="T4"),
                    child_health(nhs=None, forename="Dina", surname="Moe", dob=date(2013, 1, 1),
                                 trust_id="T5"))
-    res, ref = run_both(tmp_path, case, health, as_of=date(2026, 2, 1))
+    res, ref = run_both(case, health, as_of=date(2026, 2, 1))
     methods = {r["child_id"]: r["match_method"] for r in res.children.to_dicts()}
     assert methods == {"C1": "nhs", "C2": "demographics", "C3": "la_id", "C4": None, None: None}
     assert_agree(res, ref)
 
 
-def test_two_case_records_one_patient(tmp_path):
+def test_two_case_records_one_patient():
     case = merge(child_case("C1"), child_case("C2", nhs=None))
-    res, ref = run_both(tmp_path, case, child_health(), as_of=date(2026, 2, 1))
+    res, ref = run_both(case, child_health(), as_of=date(2026, 2, 1))
     assert ("LIKELY_DUPLICATE_CHILD", "C2") in ref["flags"]
     assert_agree(res, ref)
 
 
-def test_events_linked_by_trust_id(tmp_path):
+def test_events_linked_by_trust_id():
     health = child_health(events=[("iha", date(2026, 1, 5), None)])
     health["events"][0]["nhs_number"] = None
-    res, ref = run_both(tmp_path, child_case(), health, as_of=date(2026, 2, 1))
+    res, ref = run_both(child_case(), health, as_of=date(2026, 2, 1))
     assert row_of(res)["iha_date"] == date(2026, 1, 5)
     assert_agree(res, ref)
 
 
-def test_event_comparison(tmp_path):
+def test_event_comparison():
     case = child_case(start=date(2024, 1, 8), events=[
         ("iha", date(2024, 2, 1), None), ("rha", date(2025, 8, 1), None),
         ("dental", date(2023, 1, 1), None)])
     health = child_health(events=[("iha", date(2024, 2, 3), None),
                                   ("dental", date(2025, 3, 1), None)])
-    res, ref = run_both(tmp_path, case, health, as_of=date(2026, 2, 1))
+    res, ref = run_both(case, health, as_of=date(2026, 2, 1))
     assert {r for r, c in ref["flags"] if c == "C1"} >= {
         "DATE_MISMATCH", "EVENT_MISSING_IN_HEALTH", "EVENT_MISSING_IN_CASE"}
     assert_agree(res, ref)
 
 
-def test_migration_flags(tmp_path):
+def test_migration_flags():
     cut = date(2016, 10, 31)
     case = merge(child_case("C1", start=date(2015, 3, 2)),
                  child_case("C2", nhs=None, forename="Bo", start=cut))
     health = child_health(events=[("rha", date(2016, 3, 1), None)])
-    res, ref = run_both(tmp_path, case, health, as_of=date(2017, 3, 1), cutover=cut)
+    res, ref = run_both(case, health, as_of=date(2017, 3, 1), cutover=cut)
     assert ("MIGRATION_HISTORY_GAP", "C1") in ref["flags"]
     assert ("MIGRATION_CUTOVER_START", "C2") in ref["flags"]
     assert_agree(res, ref)
 
 
-def test_date_and_episode_flags(tmp_path):
+def test_date_and_episode_flags():
     eps = [{"child_id": "C1", "start_date": date(2024, 1, 8), "end_date": date(2024, 6, 3),
             "legal_status": "C2", "rne": "S"},
            {"child_id": "C1", "start_date": date(2024, 6, 2), "legal_status": "C2", "rne": "P"}]
     case = child_case(episodes=eps, dob=date(2015, 6, 1),
                       events=[("dental", date(2015, 5, 1), None),
                               ("dental", date(2026, 3, 1), None)])
-    res, ref = run_both(tmp_path, case, child_health(), as_of=date(2026, 2, 1))
+    res, ref = run_both(case, child_health(), as_of=date(2026, 2, 1))
     assert {r for r, _ in ref["flags"]} >= {"EPISODE_OVERLAP", "DATE_BEFORE_BIRTH",
                                             "DATE_IN_FUTURE"}
     assert_agree(res, ref)
 
 
-def test_episodes_touching_do_not_overlap(tmp_path):
+def test_episodes_touching_do_not_overlap():
     eps = [{"child_id": "C1", "start_date": date(2024, 1, 8), "end_date": date(2024, 6, 3),
             "legal_status": "C2", "rne": "S"},
            {"child_id": "C1", "start_date": date(2024, 6, 3), "legal_status": "C2", "rne": "P"}]
-    res, ref = run_both(tmp_path, child_case(episodes=eps), child_health(),
+    res, ref = run_both(child_case(episodes=eps), child_health(),
                         as_of=date(2026, 2, 1))
     assert not any(r == "EPISODE_OVERLAP" for r, _ in ref["flags"])
     assert_agree(res, ref)
 
 
-def test_kpis_period_and_policy(tmp_path):
+def test_kpis_period_and_policy():
     case = merge(child_case("C1", start=date(2025, 3, 3)),
                  child_case("C2", nhs=VALID_NHS[1], forename="B", start=date(2025, 9, 1)))
     health = merge(child_health(events=[("notification_received", date(2025, 3, 5), None),
                                         ("iha", date(2025, 3, 20), None)]),
                    child_health(nhs=VALID_NHS[1], forename="B", trust_id="T2",
                                 events=[("notification_received", date(2025, 9, 12), None)]))
-    res, ref = run_both(tmp_path, case, health, as_of=date(2026, 2, 1),
+    res, ref = run_both(case, health, as_of=date(2026, 2, 1),
                         period_start=date(2025, 4, 1), period_end=date(2025, 12, 31),
                         policy={"notification_target_wd": 10, "dental_interval_months": 6,
                                 "horizon_days": 60})
@@ -505,24 +507,25 @@ def test_kpis_period_and_policy(tmp_path):
 
 # --- disagreements found by this comparison (fixed in the product since) ---------------------
 
-def test_events_of_a_patient_without_nhs_number_link_by_trust_id(tmp_path):
+def test_events_of_a_patient_without_nhs_number_link_by_trust_id():
     health = child_health(nhs=None, events=[("iha", date(2026, 1, 5), None)])
     health["events"][0]["nhs_number"] = NHS  # the event has the NHS number, the patient not
-    res, ref = run_both(tmp_path, child_case(nhs=None), health, as_of=date(2026, 2, 1))
-    assert row_of(res)["match_method"] == "la_id" or row_of(res)["match_status"] == "matched"
+    res, ref = run_both(child_case(nhs=None), health, as_of=date(2026, 2, 1))
+    # no NHS number on either side and no la_child_id: matched on DOB, surname and initial
+    row = row_of(res)
+    assert (row["match_status"], row["match_method"]) == ("matched", "demographics")
     assert row_of(res)["iha_date"] == date(2026, 1, 5)  # product was: None, overdue
     assert_agree(res, ref)
 
 
-def test_overlap_of_an_episode_that_covers_no_day(tmp_path):
+def test_overlap_of_an_episode_that_covers_no_day():
     def ep(s, e):
         return {"child_id": "C1", "start_date": s, "end_date": e, "legal_status": "C2",
                 "rne": "S"}
     open_ep, zero = ep(date(2024, 2, 29), None), ep(date(2024, 2, 29), date(2024, 2, 29))
     results = []
-    for i, eps in enumerate(([open_ep, zero], [zero, open_ep])):
-        res, ref = run_both(tmp_path / str(i), child_case(episodes=eps), child_health(),
-                            as_of=date(2026, 2, 1))
+    for eps in ([open_ep, zero], [zero, open_ep]):
+        res, ref = run_both(child_case(episodes=eps), child_health(), as_of=date(2026, 2, 1))
         results.append(any(r == "EPISODE_OVERLAP" for r in res.flags["rule"].to_list()))
         assert not any(r == "EPISODE_OVERLAP" for r, _ in ref["flags"])
     assert results == [False, False]  # product was: [True, False]
@@ -669,8 +672,7 @@ def authorities(draw):
             "as_of": as_of, "cutover": cutover, "policy": policy}
 
 
-@settings(max_examples=100, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(authorities())
 def test_random_authorities_agree(a):
     c = typed_extract("case", a["case"])
@@ -734,10 +736,6 @@ def test_random_pathways_agree(a):
 
 # --- (3) generated sample authorities --------------------------------------------------------
 
-HAVE_SAMPLES = importlib.util.find_spec("healthcheck.samples") is not None
-
-
-@pytest.mark.skipif(not HAVE_SAMPLES, reason="healthcheck/samples.py not written yet")
 @pytest.mark.parametrize("seed,as_of,policy", [
     (1, date(2026, 1, 21), None), (7, date(2024, 2, 29), None),
     (11, date(2025, 12, 31), {"iha_rule": "28CD", "age5_mode": "lenient",

@@ -9,14 +9,13 @@ declined (iha declined on or after clock - 3 months); overdue (due < as-of); due
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from healthcheck.policy import Policy
 from healthcheck.rules.iha import iha_due_soon
-from tests.helpers import one_child
+from tests.helpers import child_row, child_status
 
 FRI_19_DEC = date(2025, 12, 19)
 # Clock Fri 19 Dec 2025: +20 working days = Wed 21 Jan 2026 (the documented example):
@@ -27,9 +26,9 @@ DUE = date(2026, 1, 21)
 LATER = date(2026, 3, 1)
 
 
-def iha(tmp: Path, start: date = FRI_19_DEC, events: list = (), as_of: date = LATER,  # type: ignore[assignment]
+def iha(start: date = FRI_19_DEC, events: list = (), as_of: date = LATER,  # type: ignore[assignment]
         **kw: object) -> dict:
-    return one_child(tmp, start=start, as_of=as_of, events=list(events), **kw)
+    return child_status(start=start, as_of=as_of, events=list(events), **kw)
 
 
 @pytest.mark.parametrize(("done", "status"), [
@@ -39,8 +38,8 @@ def iha(tmp: Path, start: date = FRI_19_DEC, events: list = (), as_of: date = LA
     pytest.param(date(2026, 1, 22), "late", id="day-after-due"),
     pytest.param(date(2026, 2, 27), "late", id="weeks-late"),
 ])
-def test_on_time_vs_late(tmp_path: Path, done: date, status: str) -> None:
-    r = iha(tmp_path, events=[("iha", done, None)])
+def test_on_time_vs_late(done: date, status: str) -> None:
+    r = iha(events=[("iha", done, None)])
     assert r["iha_due"] == DUE
     assert r["iha_date"] == done
     assert r["iha_status"] == status
@@ -51,8 +50,8 @@ def test_on_time_vs_late(tmp_path: Path, done: date, status: str) -> None:
     pytest.param(date(2026, 1, 16), "on_time", id="28cd-exactly-due"),
     pytest.param(date(2026, 1, 17), "late", id="28cd-day-after"),
 ])
-def test_28_calendar_days(tmp_path: Path, done: date, status: str) -> None:
-    r = iha(tmp_path, events=[("iha", done, None)], policy=Policy(iha_rule="28CD"))
+def test_28_calendar_days(done: date, status: str) -> None:
+    r = iha(events=[("iha", done, None)], policy=Policy(iha_rule="28CD"))
     assert r["iha_due"] == date(2026, 1, 16)
     assert r["iha_status"] == status
 
@@ -63,8 +62,8 @@ def test_28_calendar_days(tmp_path: Path, done: date, status: str) -> None:
     pytest.param(date(2024, 2, 1), date(2024, 2, 29), id="leap"),
     pytest.param(date(2025, 2, 1), date(2025, 3, 1), id="non-leap-sat"),
 ])
-def test_28_calendar_days_over_february(tmp_path: Path, start: date, due: date) -> None:
-    r = iha(tmp_path, start=start, as_of=date(2025, 6, 1), policy=Policy(iha_rule="28CD"))
+def test_28_calendar_days_over_february(start: date, due: date) -> None:
+    r = iha(start=start, as_of=date(2025, 6, 1), policy=Policy(iha_rule="28CD"))
     assert r["iha_due"] == due
 
 
@@ -103,14 +102,14 @@ def test_28_calendar_days_over_february(tmp_path: Path, start: date, due: date) 
     # Mon 26 = 17, Tue 27 = 18, Wed 28 = 19, Thu 29 Feb = 20.
     pytest.param(date(2024, 2, 1), date(2024, 2, 29), id="leap-day-due"),
 ])
-def test_due_date_over_holidays(tmp_path: Path, start: date, due: date) -> None:
-    r = iha(tmp_path, start=start, as_of=date(2026, 3, 1), events=[("iha", due, None)])
+def test_due_date_over_holidays(start: date, due: date) -> None:
+    r = iha(start=start, as_of=date(2026, 3, 1), events=[("iha", due, None)])
     assert r["iha_due"] == due
     assert r["iha_status"] == "on_time"
 
 
-def test_easter_day_after_due_is_late(tmp_path: Path) -> None:
-    r = iha(tmp_path, start=date(2024, 3, 28), events=[("iha", date(2024, 4, 30), None)])
+def test_easter_day_after_due_is_late() -> None:
+    r = iha(start=date(2024, 3, 28), events=[("iha", date(2024, 4, 30), None)])
     assert r["iha_status"] == "late"
 
 
@@ -120,8 +119,8 @@ def test_easter_day_after_due_is_late(tmp_path: Path) -> None:
     pytest.param(date(2025, 9, 18), False, id="3-months-and-a-day-before"),
     pytest.param(date(2025, 11, 1), True, id="weeks-before"),
 ])
-def test_iha_in_three_months_before_care(tmp_path: Path, done: date, counts: bool) -> None:
-    r = iha(tmp_path, events=[("iha", done, None)])
+def test_iha_in_three_months_before_care(done: date, counts: bool) -> None:
+    r = iha(events=[("iha", done, None)])
     if counts:
         assert r["iha_date"] == done
         assert r["iha_status"] == "on_time"
@@ -138,21 +137,21 @@ def test_iha_in_three_months_before_care(tmp_path: Path, done: date, counts: boo
     pytest.param(date(2024, 5, 29), date(2024, 2, 29), True, id="leap-29feb"),
     pytest.param(date(2024, 5, 29), date(2024, 2, 28), False, id="leap-28feb"),
 ])
-def test_three_month_lookback_at_month_ends(tmp_path: Path, start: date, done: date,
+def test_three_month_lookback_at_month_ends(start: date, done: date,
                                             counts: bool) -> None:
-    r = iha(tmp_path, start=start, events=[("iha", done, None)])
+    r = iha(start=start, events=[("iha", done, None)])
     assert (r["iha_date"] == done) is counts
     assert r["iha_status"] == ("on_time" if counts else "overdue")
 
 
-def test_earliest_qualifying_iha_is_used(tmp_path: Path) -> None:
-    r = iha(tmp_path, events=[("iha", date(2026, 2, 2), None), ("iha", date(2026, 1, 10), None)])
+def test_earliest_qualifying_iha_is_used() -> None:
+    r = iha(events=[("iha", date(2026, 2, 2), None), ("iha", date(2026, 1, 10), None)])
     assert r["iha_date"] == date(2026, 1, 10)
     assert r["iha_status"] == "on_time"
 
 
-def test_too_old_iha_skipped_for_the_late_one(tmp_path: Path) -> None:
-    r = iha(tmp_path, events=[("iha", date(2025, 6, 1), None), ("iha", date(2026, 2, 2), None)])
+def test_too_old_iha_skipped_for_the_late_one() -> None:
+    r = iha(events=[("iha", date(2025, 6, 1), None), ("iha", date(2026, 2, 2), None)])
     assert r["iha_date"] == date(2026, 2, 2)
     assert r["iha_status"] == "late"
 
@@ -164,19 +163,19 @@ def test_too_old_iha_skipped_for_the_late_one(tmp_path: Path) -> None:
     # left on the due day: not "before the due date" -> overdue (as-of 1 Mar 2026)
     pytest.param(date(2026, 1, 21), "overdue", id="left-on-due-day"),
 ])
-def test_leaving_before_due(tmp_path: Path, end: date, status: str) -> None:
+def test_leaving_before_due(end: date, status: str) -> None:
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": end, "legal_status": "C2",
             "rne": "S"}]
-    r = iha(tmp_path, episodes=eps)
+    r = iha(episodes=eps)
     assert r["in_care"] is False
     assert r["iha_due"] == DUE  # given whenever there is a clock
     assert r["iha_status"] == status
 
 
-def test_leaving_before_due_with_iha_done_is_on_time(tmp_path: Path) -> None:
+def test_leaving_before_due_with_iha_done_is_on_time() -> None:
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": date(2026, 1, 9),
             "legal_status": "C2", "rne": "S"}]
-    r = iha(tmp_path, episodes=eps, events=[("iha", date(2026, 1, 5), None)])
+    r = iha(episodes=eps, events=[("iha", date(2026, 1, 5), None)])
     assert r["iha_status"] == "on_time"
 
 
@@ -186,23 +185,21 @@ def test_leaving_before_due_with_iha_done_is_on_time(tmp_path: Path) -> None:
     pytest.param(date(2026, 1, 21), "due", id="as-of-is-due-day"),  # overdue is due < as-of
     pytest.param(date(2026, 1, 22), "overdue", id="day-after-due"),
 ])
-def test_due_vs_overdue(tmp_path: Path, as_of: date, status: str) -> None:
-    r = iha(tmp_path, as_of=as_of)
+def test_due_vs_overdue(as_of: date, status: str) -> None:
+    r = iha(as_of=as_of)
     assert r["iha_due"] == DUE
     assert r["iha_date"] is None
     assert r["iha_status"] == status
 
 
-def test_iha_after_as_of_is_ignored(tmp_path: Path) -> None:
-    r = iha(tmp_path, as_of=date(2026, 1, 10), events=[("iha", date(2026, 1, 15), None)])
+def test_iha_after_as_of_is_ignored() -> None:
+    r = iha(as_of=date(2026, 1, 10), events=[("iha", date(2026, 1, 15), None)])
     assert r["iha_date"] is None
     assert r["iha_status"] == "due"
 
 
 @pytest.mark.parametrize(("events", "as_of", "status"), [
     pytest.param([("declined", date(2026, 1, 10), "iha")], LATER, "declined", id="declined"),
-    pytest.param([("declined", date(2026, 1, 10), "IHA")], LATER, "declined",
-                 id="declined-mixed-case-detail"),
     # declined before the due date, as-of still before due -> declined, not due
     pytest.param([("declined", date(2026, 1, 5), "iha")], date(2026, 1, 10), "declined",
                  id="declined-before-due"),
@@ -227,45 +224,50 @@ def test_iha_after_as_of_is_ignored(tmp_path: Path) -> None:
     pytest.param([("was_not_brought", date(2026, 1, 10), "iha")], LATER, "overdue",
                  id="was-not-brought"),
 ])
-def test_declined(tmp_path: Path, events: list, as_of: date, status: str) -> None:
-    r = iha(tmp_path, events=events, as_of=as_of)
+def test_declined(events: list, as_of: date, status: str) -> None:
+    r = iha(events=events, as_of=as_of)
     assert r["iha_status"] == status
 
 
-def test_declined_when_left_before_due_is_not_required(tmp_path: Path) -> None:
+def test_declined_mixed_case_detail_is_read() -> None:
+    r = child_row(start=FRI_19_DEC, as_of=LATER, events=[("declined", date(2026, 1, 10), "IHA")])
+    assert r["iha_status"] == "declined"
+
+
+def test_declined_when_left_before_due_is_not_required() -> None:
     # "not_required (no IHA, period ended before due)" comes before "declined"
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": date(2026, 1, 9),
             "legal_status": "C2", "rne": "S"}]
-    r = iha(tmp_path, episodes=eps, events=[("declined", date(2026, 1, 5), "iha")])
+    r = iha(episodes=eps, events=[("declined", date(2026, 1, 5), "iha")])
     assert r["iha_status"] == "not_required"
 
 
-def test_rha_event_is_not_an_iha(tmp_path: Path) -> None:
-    r = iha(tmp_path, events=[("rha", date(2026, 1, 10), None)])
+def test_rha_event_is_not_an_iha() -> None:
+    r = iha(events=[("rha", date(2026, 1, 10), None)])
     assert r["iha_date"] is None
     assert r["iha_status"] == "overdue"
 
 
-def test_case_iha_does_not_make_health_status(tmp_path: Path) -> None:
+def test_case_iha_does_not_make_health_status() -> None:
     # children.csv follows the health extract (authoritative)
-    r = iha(tmp_path, case_events=[("iha", date(2026, 1, 10), None)])
+    r = child_row(start=FRI_19_DEC, as_of=LATER, case_events=[("iha", date(2026, 1, 10), None)])
     assert r["iha_date"] is None
     assert r["iha_status"] == "overdue"
 
 
-def test_no_clock_is_not_required(tmp_path: Path) -> None:
+def test_no_clock_is_not_required() -> None:
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": None, "legal_status": "V4",
             "rne": "S"}]
-    r = iha(tmp_path, episodes=eps, events=[("iha", date(2026, 1, 10), None)])
+    r = iha(episodes=eps, events=[("iha", date(2026, 1, 10), None)])
     assert r["iha_due"] is None
     assert r["iha_status"] == "not_required"
 
 
-def test_iha_after_leaving_and_after_due_is_late(tmp_path: Path) -> None:
+def test_iha_after_leaving_and_after_due_is_late() -> None:
     # on_time/late come before the "left before due" not_required
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": date(2026, 1, 9),
             "legal_status": "C2", "rne": "S"}]
-    r = iha(tmp_path, episodes=eps, events=[("iha", date(2026, 2, 2), None)])
+    r = iha(episodes=eps, events=[("iha", date(2026, 2, 2), None)])
     assert r["iha_date"] == date(2026, 2, 2)
     assert r["iha_status"] == "late"
 

@@ -4,19 +4,24 @@ Y -> up_to_date, N -> not_up_to_date, none -> unknown."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import one_child
+from tests.helpers import child_row, child_status
 
 START = date(2025, 12, 19)
 AS_OF = date(2026, 3, 1)
 
 
-def imm(tmp: Path, events: list, as_of: date = AS_OF, **kw: object) -> str:
-    r = one_child(tmp, start=START, as_of=as_of, events=events, **kw)
+def imm(events: list, as_of: date = AS_OF, **kw: object) -> str:
+    r = child_status(start=START, as_of=as_of, events=events, **kw)
     return r["immunisations_status"]  # type: ignore[no-any-return]
+
+
+def imm_read(events: list, **kw: object) -> str:
+    """The same through a whole reconcile: codes as read from a file, case events."""
+    return child_row(start=START, as_of=AS_OF, events=events,  # type: ignore[no-any-return]
+                     **kw)["immunisations_status"]
 
 
 def utd(d: date, v: str | None) -> tuple[str, date, str | None]:
@@ -49,17 +54,21 @@ def utd(d: date, v: str | None) -> tuple[str, date, str | None]:
     # a vaccine dated after as-of is not a record yet: the Y/N decides
     pytest.param([utd(date(2026, 1, 10), "Y"), ("immunisation", date(2026, 3, 2), "MMR")],
                  "up_to_date", id="vaccine-after-as-of"),
+])
+def test_immunisation_status(events: list, status: str) -> None:
+    assert imm(events) == status
+
+
+@pytest.mark.parametrize(("events", "status"), [
     # Inputs: stray whitespace and mixed case are read
     pytest.param([utd(date(2026, 1, 10), " y ")], "up_to_date", id="lower-y-spaces"),
     pytest.param([utd(date(2026, 1, 10), "n")], "not_up_to_date", id="lower-n"),
+    pytest.param([("Immunisations_Up_To_Date", date(2026, 1, 10), "Y")], "up_to_date",
+                 id="mixed-case-event-type"),
 ])
-def test_immunisation_status(tmp_path: Path, events: list, status: str) -> None:
-    assert imm(tmp_path, events) == status
+def test_codes_as_read(events: list, status: str) -> None:
+    assert imm_read(events) == status
 
 
-def test_case_status_does_not_feed_children_csv(tmp_path: Path) -> None:
-    assert imm(tmp_path, [], case_events=[utd(date(2026, 1, 10), "Y")]) == "unknown"
-
-
-def test_mixed_case_event_type(tmp_path: Path) -> None:
-    assert imm(tmp_path, [("Immunisations_Up_To_Date", date(2026, 1, 10), "Y")]) == "up_to_date"
+def test_case_status_does_not_feed_children_csv() -> None:
+    assert imm_read([], case_events=[utd(date(2026, 1, 10), "Y")]) == "unknown"

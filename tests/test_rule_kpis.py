@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.helpers import run
+from tests.helpers import run_mem
 
 AS_OF = date(2026, 3, 31)  # default period: 1 Apr 2025 .. 31 Mar 2026
 NHS = ["9434765900", "9434765919", "9434765927", "9434765935", "9434765943", "9434765951",
@@ -103,9 +102,9 @@ COHORT = [
 
 
 @pytest.fixture(scope="module")
-def cohort_result(tmp_path_factory: pytest.TempPathFactory) -> object:
+def cohort_result() -> object:
     case, health = tables(COHORT)
-    return run(tmp_path_factory.mktemp("kpi"), case, health, AS_OF)
+    return run_mem(case, health, AS_OF)
 
 
 def test_children_statuses_behind_the_figures(cohort_result: object) -> None:
@@ -169,10 +168,10 @@ def test_kpi_rows_carry_period_and_as_of(cohort_result: object) -> None:
     assert set(k["as_of"]) == {AS_OF}
 
 
-def test_zero_denominators_give_blank_values(tmp_path: Path) -> None:
+def test_zero_denominators_give_blank_values() -> None:
     # only D: in P but pending / IHA due / RHA not_required, not in OC2 -> every denominator 0
     case, health = tables([k for k in COHORT if k["id"] == "D"])
-    res = run(tmp_path, case, health, AS_OF)
+    res = run_mem(case, health, AS_OF)
     for source in ("health", "case"):
         f = figures(res, source)
         assert len(f) == 12
@@ -181,7 +180,7 @@ def test_zero_denominators_give_blank_values(tmp_path: Path) -> None:
             assert value is None, (source, measure)
 
 
-def test_period_is_inclusive_of_its_first_day(tmp_path: Path) -> None:
+def test_period_is_inclusive_of_its_first_day() -> None:
     # X: clock Tue 1 Apr 2025 (first day of the default period), received same day -> on_time.
     # Y: clock Mon 31 Mar 2025 (the day before) received 30 Apr -> late, but outside P.
     kids = [{"id": "X", "start": date(2025, 4, 1),
@@ -189,26 +188,21 @@ def test_period_is_inclusive_of_its_first_day(tmp_path: Path) -> None:
             {"id": "Y", "start": date(2025, 3, 31),
              "health": [("notification_received", date(2025, 4, 30), None)]}]
     case, health = tables(kids)
-    f = figures(run(tmp_path / "a", case, health, AS_OF), "health")
+    f = figures(run_mem(case, health, AS_OF), "health")
     assert f["notification_on_time_pct"] == (1, 1, 100.0)
     assert f["notification_mean_wd"][1:] == (1, 0.0)
     # an explicit one-day period on 31 Mar 2025 holds Y only (late): 0 of 1
-    f2 = figures(run(tmp_path / "b", case, health, AS_OF, period_start=date(2025, 3, 31),
+    f2 = figures(run_mem(case, health, AS_OF, period_start=date(2025, 3, 31),
                      period_end=date(2025, 3, 31)), "health")
     assert f2["notification_on_time_pct"] == (0, 1, 0.0)
 
 
-def test_period_is_inclusive_of_its_last_day(tmp_path: Path) -> None:
+def test_period_is_inclusive_of_its_last_day() -> None:
     # clock on as-of (= period end) with the notification that day: in P, on_time
     kids = [{"id": "Z", "start": AS_OF, "health": [("notification_received", AS_OF, None)]}]
     case, health = tables(kids)
-    f = figures(run(tmp_path, case, health, AS_OF), "health")
+    f = figures(run_mem(case, health, AS_OF), "health")
     assert f["notification_on_time_pct"] == (1, 1, 100.0)
-
-
-OC2_WINDOW = ("R6: 'in the 12 months up to as-of' 31 Mar 2025 = 1 Apr 2024 .. 31 Mar 2025 "
-              "(DfE year; the default period is 1 Apr .. 31 Mar in the code "
-              "too); code counts events on 31 Mar 2024, 12 months and a day")
 
 
 @pytest.mark.parametrize(("when", "counts"), [
@@ -217,20 +211,20 @@ OC2_WINDOW = ("R6: 'in the 12 months up to as-of' 31 Mar 2025 = 1 Apr 2024 .. 31
     pytest.param(date(2025, 3, 31), True, id="on-as-of"),
     pytest.param(date(2025, 4, 1), False, id="after-as-of"),
 ])
-def test_oc2_twelve_month_window(tmp_path: Path, when: date, counts: bool) -> None:
+def test_oc2_twelve_month_window(when: date, counts: bool) -> None:
     # one child in care since 10 Jan 2022 (in the cohort at 31 Mar 2025), with an RHA and a
     # dental check on `when`, and immunisations Y on `when`
     kids = [{"id": "E", "start": date(2022, 1, 10),
              "health": [("rha", when, None), ("dental", when, None),
                         ("immunisations_up_to_date", when, "Y")]}]
     case, health = tables(kids)
-    f = figures(run(tmp_path, case, health, date(2025, 3, 31)), "health")
+    f = figures(run_mem(case, health, date(2025, 3, 31)), "health")
     pct = 100.0 if counts else 0.0
     assert f["oc2_health_assessment_pct"] == (int(counts), 1, pct)
     assert f["oc2_teeth_check_pct"] == (int(counts), 1, pct)
 
 
-def test_oc2_immunisations_latest_status(tmp_path: Path) -> None:
+def test_oc2_immunisations_latest_status() -> None:
     # Y then N: not up to date; an older Y (before the year) still counts: latest status wins
     kids = [{"id": "P", "start": date(2022, 1, 10),
              "health": [("immunisations_up_to_date", date(2024, 6, 1), "Y"),
@@ -238,11 +232,11 @@ def test_oc2_immunisations_latest_status(tmp_path: Path) -> None:
             {"id": "Q", "start": date(2022, 1, 10),
              "health": [("immunisations_up_to_date", date(2023, 6, 1), "Y")]}]
     case, health = tables(kids)
-    f = figures(run(tmp_path, case, health, date(2025, 3, 31)), "health")
+    f = figures(run_mem(case, health, date(2025, 3, 31)), "health")
     assert f["oc2_immunisations_pct"] == (1, 2, 50.0)
 
 
-def test_short_breaks_and_health_only_patients_are_not_counted(tmp_path: Path) -> None:
+def test_short_breaks_and_health_only_patients_are_not_counted() -> None:
     # V: only a V3 short break in the period -> no clock -> not in P, not in the RHA measure.
     # W: a real child (for a non-empty cohort): clock Mon 2 Jun 2025, received Mon 9 Jun
     #    (Tue 3 = 1 .. Fri 6 = 4, Mon 9 = 5) -> on_time.
@@ -256,6 +250,6 @@ def test_short_breaks_and_health_only_patients_are_not_counted(tmp_path: Path) -
                                "surname": "Nobody", "dob": date(2016, 1, 1)})
     health["events"].append({"nhs_number": NHS[5], "event_type": "notification_received",
                              "event_date": date(2025, 7, 30), "detail": None})
-    f = figures(run(tmp_path, case, health, AS_OF), "health")
+    f = figures(run_mem(case, health, AS_OF), "health")
     assert f["notification_on_time_pct"] == (1, 1, 100.0)
     assert f["notification_mean_wd"][1:] == (1, 5.0)

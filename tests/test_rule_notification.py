@@ -7,12 +7,11 @@ or after clock start - 10 calendar days; one before the clock counts 0. Target 5
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from healthcheck.policy import Policy
-from tests.helpers import one_child
+from tests.helpers import child_row, child_status
 
 FRI_19_DEC = date(2025, 12, 19)
 # Clock Fri 19 Dec 2025 = day 0: Mon 22 = 1, Tue 23 = 2, Wed 24 = 3, (Thu 25, Fri 26 bank
@@ -20,9 +19,9 @@ FRI_19_DEC = date(2025, 12, 19)
 # holiday), Fri 2 Jan = 7, Mon 5 = 8, Tue 6 = 9, Wed 7 = 10.
 
 
-def notif(tmp: Path, start: date, received: list[date], as_of: date = date(2026, 3, 1),
+def notif(start: date, received: list[date], as_of: date = date(2026, 3, 1),
           **kw: object) -> dict:
-    return one_child(tmp, start=start, as_of=as_of,
+    return child_status(start=start, as_of=as_of,
                      events=[("notification_received", d, None) for d in received], **kw)
 
 
@@ -36,9 +35,9 @@ def notif(tmp: Path, start: date, received: list[date], as_of: date = date(2026,
     pytest.param(date(2026, 1, 2), 7, "late", id="fri2jan"),
     pytest.param(date(2026, 1, 7), 10, "late", id="wed7jan"),
 ])
-def test_working_days_over_christmas(tmp_path: Path, received: date, wd: int,
+def test_working_days_over_christmas(received: date, wd: int,
                                      status: str) -> None:
-    r = notif(tmp_path, FRI_19_DEC, [received])
+    r = notif(FRI_19_DEC, [received])
     assert r["clock_start"] == FRI_19_DEC
     assert r["notification_date"] == received
     assert r["notification_wd"] == wd
@@ -50,10 +49,10 @@ def test_working_days_over_christmas(tmp_path: Path, received: date, wd: int,
     pytest.param(date(2025, 12, 9), True, id="10-days-before"),
     pytest.param(date(2025, 12, 8), False, id="11-days-before"),
 ])
-def test_notification_before_clock_counts_zero(tmp_path: Path, received: date,
+def test_notification_before_clock_counts_zero(received: date,
                                                counts: bool) -> None:
     # clock - 10 calendar days = Tue 9 Dec 2025
-    r = notif(tmp_path, FRI_19_DEC, [received])
+    r = notif(FRI_19_DEC, [received])
     if counts:
         assert r["notification_date"] == received
         assert r["notification_wd"] == 0
@@ -64,16 +63,16 @@ def test_notification_before_clock_counts_zero(tmp_path: Path, received: date,
         assert r["notification_status"] == "missing"
 
 
-def test_earliest_qualifying_wins(tmp_path: Path) -> None:
-    r = notif(tmp_path, FRI_19_DEC, [date(2026, 1, 5), date(2025, 12, 23)])
+def test_earliest_qualifying_wins() -> None:
+    r = notif(FRI_19_DEC, [date(2026, 1, 5), date(2025, 12, 23)])
     assert r["notification_date"] == date(2025, 12, 23)
     assert r["notification_wd"] == 2
     assert r["notification_status"] == "on_time"
 
 
-def test_too_early_one_is_skipped_for_the_next(tmp_path: Path) -> None:
+def test_too_early_one_is_skipped_for_the_next() -> None:
     # 1 Dec is before clock - 10 days; the next is Fri 2 Jan = day 7
-    r = notif(tmp_path, FRI_19_DEC, [date(2025, 12, 1), date(2026, 1, 2)])
+    r = notif(FRI_19_DEC, [date(2025, 12, 1), date(2026, 1, 2)])
     assert r["notification_date"] == date(2026, 1, 2)
     assert r["notification_wd"] == 7
     assert r["notification_status"] == "late"
@@ -84,28 +83,28 @@ def test_too_early_one_is_skipped_for_the_next(tmp_path: Path) -> None:
     pytest.param(date(2025, 12, 30), "pending", id="as-of-is-target-day"),
     pytest.param(date(2025, 12, 31), "missing", id="as-of-past-target-day"),
 ])
-def test_missing_vs_pending(tmp_path: Path, as_of: date, status: str) -> None:
+def test_missing_vs_pending(as_of: date, status: str) -> None:
     # target day = clock + 5 working days = Tue 30 Dec 2025; "missing" only when as-of is past it
-    r = notif(tmp_path, FRI_19_DEC, [], as_of=as_of)
+    r = notif(FRI_19_DEC, [], as_of=as_of)
     assert r["notification_status"] == status
     assert r["notification_date"] is None
     assert r["notification_wd"] is None
 
 
-def test_notification_after_as_of_is_ignored_pending(tmp_path: Path) -> None:
-    r = notif(tmp_path, FRI_19_DEC, [date(2025, 12, 29)], as_of=date(2025, 12, 24))
+def test_notification_after_as_of_is_ignored_pending() -> None:
+    r = notif(FRI_19_DEC, [date(2025, 12, 29)], as_of=date(2025, 12, 24))
     assert r["notification_status"] == "pending"
     assert r["notification_date"] is None
 
 
-def test_notification_after_as_of_is_ignored_missing(tmp_path: Path) -> None:
-    r = notif(tmp_path, FRI_19_DEC, [date(2026, 1, 6)], as_of=date(2026, 1, 5))
+def test_notification_after_as_of_is_ignored_missing() -> None:
+    r = notif(FRI_19_DEC, [date(2026, 1, 6)], as_of=date(2026, 1, 5))
     assert r["notification_status"] == "missing"
     assert r["notification_date"] is None
 
 
-def test_notification_on_as_of_counts(tmp_path: Path) -> None:
-    r = notif(tmp_path, FRI_19_DEC, [date(2025, 12, 30)], as_of=date(2025, 12, 30))
+def test_notification_on_as_of_counts() -> None:
+    r = notif(FRI_19_DEC, [date(2025, 12, 30)], as_of=date(2025, 12, 30))
     assert r["notification_status"] == "on_time"
     assert r["notification_wd"] == 5
 
@@ -118,16 +117,16 @@ def test_notification_on_as_of_counts(tmp_path: Path) -> None:
     pytest.param(date(2025, 12, 31), 5, "on_time", id="wed31"),
     pytest.param(date(2026, 1, 2), 6, "late", id="fri2jan"),
 ])
-def test_weekend_clock_counts_from_next_working_day(tmp_path: Path, received: date, wd: int,
+def test_weekend_clock_counts_from_next_working_day(received: date, wd: int,
                                                     status: str) -> None:
-    r = notif(tmp_path, date(2025, 12, 20), [received])
+    r = notif(date(2025, 12, 20), [received])
     assert r["notification_wd"] == wd
     assert r["notification_status"] == status
 
 
-def test_weekend_clock_pending_until_shifted_target_day(tmp_path: Path) -> None:
+def test_weekend_clock_pending_until_shifted_target_day() -> None:
     # clock Sat 20 Dec -> target day Wed 31 Dec; as-of Wed 31 Dec is not past it
-    assert notif(tmp_path, date(2025, 12, 20), [],
+    assert notif(date(2025, 12, 20), [],
                  as_of=date(2025, 12, 31))["notification_status"] == "pending"
 
 
@@ -139,9 +138,9 @@ def test_weekend_clock_pending_until_shifted_target_day(tmp_path: Path) -> None:
     pytest.param(date(2026, 1, 17), 6, "late", id="sat17-after-target"),
     pytest.param(date(2026, 1, 19), 6, "late", id="mon19"),
 ])
-def test_notification_on_a_weekend_after_the_target(tmp_path: Path, received: date, wd: int,
+def test_notification_on_a_weekend_after_the_target(received: date, wd: int,
                                                      status: str) -> None:
-    r = notif(tmp_path, date(2026, 1, 9), [received])
+    r = notif(date(2026, 1, 9), [received])
     assert r["notification_wd"] == wd
     assert r["notification_status"] == status
 
@@ -153,8 +152,8 @@ def test_notification_on_a_weekend_after_the_target(tmp_path: Path, received: da
     pytest.param(date(2025, 4, 28), 5, "on_time", id="mon28"),
     pytest.param(date(2025, 4, 29), 6, "late", id="tue29"),
 ])
-def test_easter_2025(tmp_path: Path, received: date, wd: int, status: str) -> None:
-    r = notif(tmp_path, date(2025, 4, 17), [received], as_of=date(2025, 6, 1))
+def test_easter_2025(received: date, wd: int, status: str) -> None:
+    r = notif(date(2025, 4, 17), [received], as_of=date(2025, 6, 1))
     assert r["notification_wd"] == wd
     assert r["notification_status"] == status
 
@@ -165,62 +164,62 @@ def test_easter_2025(tmp_path: Path, received: date, wd: int, status: str) -> No
     pytest.param(date(2023, 5, 9), 5, "on_time", id="tue9"),
     pytest.param(date(2023, 5, 10), 6, "late", id="wed10"),
 ])
-def test_coronation_2023(tmp_path: Path, received: date, wd: int, status: str) -> None:
-    r = notif(tmp_path, date(2023, 4, 28), [received], as_of=date(2023, 7, 1))
+def test_coronation_2023(received: date, wd: int, status: str) -> None:
+    r = notif(date(2023, 4, 28), [received], as_of=date(2023, 7, 1))
     assert r["notification_wd"] == wd
     assert r["notification_status"] == status
 
 
-def test_target_from_policy(tmp_path: Path) -> None:
+def test_target_from_policy() -> None:
     # Wed 7 Jan 2026 = day 10 from Fri 19 Dec 2025: late at 5, on_time at 10
-    r5 = notif(tmp_path / "a", FRI_19_DEC, [date(2026, 1, 7)])
-    r10 = notif(tmp_path / "b", FRI_19_DEC, [date(2026, 1, 7)],
+    r5 = notif(FRI_19_DEC, [date(2026, 1, 7)])
+    r10 = notif(FRI_19_DEC, [date(2026, 1, 7)],
                 policy=Policy(notification_target_wd=10))
     assert (r5["notification_wd"], r5["notification_status"]) == (10, "late")
     assert (r10["notification_wd"], r10["notification_status"]) == (10, "on_time")
 
 
-def test_policy_target_moves_the_pending_day(tmp_path: Path) -> None:
+def test_policy_target_moves_the_pending_day() -> None:
     # target 10 -> target day Wed 7 Jan 2026; as-of Tue 6 Jan: pending, not missing
-    r = notif(tmp_path, FRI_19_DEC, [], as_of=date(2026, 1, 6),
+    r = notif(FRI_19_DEC, [], as_of=date(2026, 1, 6),
               policy=Policy(notification_target_wd=10))
     assert r["notification_status"] == "pending"
 
 
-def test_health_uses_notification_received_not_sent(tmp_path: Path) -> None:
+def test_health_uses_notification_received_not_sent() -> None:
     # notification_sent is the case system's event; in the health extract it is not R1's event,
     # and the case's notification_sent does not feed children.csv (health is authoritative)
-    r = one_child(tmp_path, start=FRI_19_DEC, as_of=date(2026, 3, 1),
+    r = child_row(start=FRI_19_DEC, as_of=date(2026, 3, 1),
                   events=[("notification_sent", date(2025, 12, 22), None)],
                   case_events=[("notification_sent", date(2025, 12, 22), None)])
     assert r["notification_status"] == "missing"
     assert r["notification_date"] is None
 
 
-def test_clock_after_short_break_measures_from_care_start(tmp_path: Path) -> None:
+def test_clock_after_short_break_measures_from_care_start() -> None:
     # V3 Mon 1 Dec -> Fri 19 Dec 2025, C2 from Fri 19 Dec (contiguous): clock Fri 19 Dec.
     # Received Tue 16 Dec: within clock - 10 days (9 Dec) -> counts 0.
     eps = [{"child_id": "C1", "start_date": date(2025, 12, 1), "end_date": FRI_19_DEC,
             "legal_status": "V3", "rne": "S"},
            {"child_id": "C1", "start_date": FRI_19_DEC, "legal_status": "C2", "rne": None}]
-    r = one_child(tmp_path, start=date(2025, 12, 1), as_of=date(2026, 3, 1), episodes=eps,
+    r = child_status(start=date(2025, 12, 1), as_of=date(2026, 3, 1), episodes=eps,
                   events=[("notification_received", date(2025, 12, 16), None)])
     assert r["clock_start"] == FRI_19_DEC
     assert r["notification_wd"] == 0
     assert r["notification_status"] == "on_time"
 
 
-def test_mixed_case_event_type(tmp_path: Path) -> None:
-    r = one_child(tmp_path, start=FRI_19_DEC, as_of=date(2026, 3, 1),
+def test_mixed_case_event_type() -> None:
+    r = child_row(start=FRI_19_DEC, as_of=date(2026, 3, 1),
                   events=[(" Notification_Received ", date(2025, 12, 30), None)])
     assert r["notification_wd"] == 5
     assert r["notification_status"] == "on_time"
 
 
-def test_short_stay_without_notification_is_missing(tmp_path: Path) -> None:
+def test_short_stay_without_notification_is_missing() -> None:
     # R1 has no "left care" exemption: in care Fri 19 -> Mon 22 Dec, never notified -> missing
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": date(2025, 12, 22),
             "legal_status": "C2", "rne": "S"}]
-    r = one_child(tmp_path, start=FRI_19_DEC, as_of=date(2026, 3, 1), episodes=eps)
+    r = child_status(start=FRI_19_DEC, as_of=date(2026, 3, 1), episodes=eps)
     assert r["in_care"] is False
     assert r["notification_status"] == "missing"

@@ -11,17 +11,16 @@ last); overdue (due < as-of); due_soon (due <= as-of + horizon, 28); in_date.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from healthcheck.policy import Policy
-from tests.helpers import one_child
+from tests.helpers import child_status
 
 
-def rha(tmp: Path, *, start: date, as_of: date, events: list, dob: date = date(2015, 6, 1),
+def rha(*, start: date, as_of: date, events: list, dob: date = date(2015, 6, 1),
         **kw: object) -> dict:
-    return one_child(tmp, start=start, as_of=as_of, dob=dob, events=events, **kw)
+    return child_status(start=start, as_of=as_of, dob=dob, events=events, **kw)
 
 
 # --- interval and horizon --------------------------------------------------------------------
@@ -37,26 +36,26 @@ def rha(tmp: Path, *, start: date, as_of: date, events: list, dob: date = date(2
     pytest.param(date(2026, 2, 28), "due_soon", id="as-of-is-due"),
     pytest.param(date(2026, 3, 1), "overdue", id="day-after-due"),
 ])
-def test_under_five_six_months_and_horizon(tmp_path: Path, as_of: date, status: str) -> None:
-    r = rha(tmp_path, start=date(2025, 8, 11), as_of=as_of, dob=date(2021, 6, 1),
+def test_under_five_six_months_and_horizon(as_of: date, status: str) -> None:
+    r = rha(start=date(2025, 8, 11), as_of=as_of, dob=date(2021, 6, 1),
             events=[("iha", date(2025, 8, 31), None)])
     assert r["last_assessment"] == date(2025, 8, 31)
     assert r["rha_due"] == date(2026, 2, 28)
     assert r["rha_status"] == status
 
 
-def test_under_five_six_months_into_leap_february(tmp_path: Path) -> None:
+def test_under_five_six_months_into_leap_february() -> None:
     # DOB 31 Aug 2019 (5th birthday 31 Aug 2024); IHA 31 Aug 2023 at 4 -> 29 Feb 2024.
     # as-of 1 Feb 2024 + 28 days = 29 Feb 2024 -> due_soon
-    r = rha(tmp_path, start=date(2023, 8, 14), as_of=date(2024, 2, 1), dob=date(2019, 8, 31),
+    r = rha(start=date(2023, 8, 14), as_of=date(2024, 2, 1), dob=date(2019, 8, 31),
             events=[("iha", date(2023, 8, 31), None)])
     assert r["rha_due"] == date(2024, 2, 29)
     assert r["rha_status"] == "due_soon"
 
 
-def test_over_five_twelve_months(tmp_path: Path) -> None:
+def test_over_five_twelve_months() -> None:
     # DOB 1 Jun 2015, IHA 10 Jan 2026 at 10 -> 10 Jan 2027; as-of 1 Aug 2026 -> in_date
-    r = rha(tmp_path, start=date(2025, 12, 19), as_of=date(2026, 8, 1),
+    r = rha(start=date(2025, 12, 19), as_of=date(2026, 8, 1),
             events=[("iha", date(2026, 1, 10), None)])
     assert r["rha_due"] == date(2027, 1, 10)
     assert r["rha_status"] == "in_date"
@@ -71,8 +70,8 @@ def test_over_five_twelve_months(tmp_path: Path) -> None:
     pytest.param(date(2020, 2, 29), date(2025, 2, 28), date(2026, 2, 28), id="leap-dob-5"),
     pytest.param(date(2020, 2, 29), date(2025, 2, 27), date(2025, 8, 27), id="leap-dob-4"),
 ])
-def test_fifth_birthday(tmp_path: Path, dob: date, last: date, due: date) -> None:
-    r = rha(tmp_path, start=date(2024, 11, 4), as_of=date(2025, 7, 1), dob=dob,
+def test_fifth_birthday(dob: date, last: date, due: date) -> None:
+    r = rha(start=date(2024, 11, 4), as_of=date(2025, 7, 1), dob=dob,
             events=[("iha", date(2024, 11, 20), None), ("rha", last, None)])
     assert r["last_assessment"] == last
     assert r["rha_due"] == due
@@ -96,12 +95,12 @@ def test_fifth_birthday(tmp_path: Path, dob: date, last: date, due: date) -> Non
     pytest.param(date(2020, 6, 1), date(2025, 6, 1), date(2026, 6, 1), date(2026, 6, 1),
                  id="already-5"),
 ])
-def test_age5_modes(tmp_path: Path, dob: date, last: date, conservative: date,
+def test_age5_modes(dob: date, last: date, conservative: date,
                     lenient: date) -> None:
     kw = {"start": date(2024, 10, 1), "as_of": date(2025, 6, 10), "dob": dob,
           "events": [("rha", last, None)]}
-    c = rha(tmp_path / "c", **kw)  # type: ignore[arg-type]
-    n = rha(tmp_path / "l", policy=Policy(age5_mode="lenient"), **kw)  # type: ignore[arg-type]
+    c = rha(**kw)  # type: ignore[arg-type]
+    n = rha(policy=Policy(age5_mode="lenient"), **kw)  # type: ignore[arg-type]
     assert c["rha_due"] == conservative
     assert n["rha_due"] == lenient
 
@@ -125,9 +124,9 @@ FRI_19_DEC = date(2025, 12, 19)
     pytest.param([("iha", date(2026, 3, 2), None)], date(2026, 3, 1), "overdue",
                  "none_recorded", id="iha-after-as-of"),
 ])
-def test_no_iha_or_rha(tmp_path: Path, events: list, as_of: date, iha_status: str,
+def test_no_iha_or_rha(events: list, as_of: date, iha_status: str,
                        status: str) -> None:
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=as_of, events=events)
+    r = rha(start=FRI_19_DEC, as_of=as_of, events=events)
     assert r["iha_status"] == iha_status
     assert r["last_assessment"] is None
     assert r["rha_due"] is None  # nothing to add the interval to: not computed -> blank
@@ -146,24 +145,24 @@ def test_no_iha_or_rha(tmp_path: Path, events: list, as_of: date, iha_status: st
     pytest.param(date(2026, 7, 20), "iha", "in_date", id="iha-declined-not-rha"),
     pytest.param(date(2026, 7, 20), "dental", "in_date", id="dental-declined-not-rha"),
 ])
-def test_declined_rha(tmp_path: Path, declined: date, detail: str, status: str) -> None:
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 8, 1),
+def test_declined_rha(declined: date, detail: str, status: str) -> None:
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 8, 1),
             events=[("iha", date(2026, 1, 10), None), ("declined", declined, detail)])
     assert r["rha_due"] == date(2027, 1, 10)
     assert r["rha_status"] == status
 
 
-def test_declined_beats_overdue(tmp_path: Path) -> None:
+def test_declined_beats_overdue() -> None:
     # IHA Sat 20 Dec 2025 -> due 20 Dec 2026 < as-of 1 Mar 2027; declined rha 1 Feb 2027
-    r = rha(tmp_path, start=date(2025, 12, 1), as_of=date(2027, 3, 1),
+    r = rha(start=date(2025, 12, 1), as_of=date(2027, 3, 1),
             events=[("iha", date(2025, 12, 20), None), ("declined", date(2027, 2, 1), "rha")])
     assert r["rha_due"] == date(2026, 12, 20)
     assert r["rha_status"] == "declined"
 
 
-def test_rha_after_a_decline_resets(tmp_path: Path) -> None:
+def test_rha_after_a_decline_resets() -> None:
     # declined 1 Feb 2027, then done 10 Feb 2027 -> last 10 Feb 2027, due 10 Feb 2028
-    r = rha(tmp_path, start=date(2025, 12, 1), as_of=date(2027, 3, 1),
+    r = rha(start=date(2025, 12, 1), as_of=date(2027, 3, 1),
             events=[("iha", date(2025, 12, 20), None), ("declined", date(2027, 2, 1), "rha"),
                     ("rha", date(2027, 2, 10), None)])
     assert r["last_assessment"] == date(2027, 2, 10)
@@ -173,23 +172,23 @@ def test_rha_after_a_decline_resets(tmp_path: Path) -> None:
 
 # --- last assessment -------------------------------------------------------------------------
 
-def test_latest_of_iha_and_rha(tmp_path: Path) -> None:
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 8, 1),
+def test_latest_of_iha_and_rha() -> None:
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 8, 1),
             events=[("iha", date(2026, 1, 10), None), ("rha", date(2026, 7, 5), None)])
     assert r["last_assessment"] == date(2026, 7, 5)
     assert r["rha_due"] == date(2027, 7, 5)
 
 
-def test_rha_after_as_of_ignored(tmp_path: Path) -> None:
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 8, 1),
+def test_rha_after_as_of_ignored() -> None:
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 8, 1),
             events=[("iha", date(2026, 1, 10), None), ("rha", date(2026, 8, 5), None)])
     assert r["last_assessment"] == date(2026, 1, 10)
 
 
-def test_assessment_before_care_counts_as_last(tmp_path: Path) -> None:
+def test_assessment_before_care_counts_as_last() -> None:
     # an IHA in the 3 months before care: it is both the IHA and the last assessment.
     # 1 Nov 2025 + 12 = 1 Nov 2026; as-of 10 Oct 2026 + 28 = 7 Nov 2026 -> due_soon
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 10, 10),
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 10, 10),
             events=[("iha", date(2025, 11, 1), None)])
     assert r["iha_status"] == "on_time"
     assert r["rha_due"] == date(2026, 11, 1)
@@ -205,16 +204,16 @@ def test_assessment_before_care_counts_as_last(tmp_path: Path) -> None:
     pytest.param(date(2026, 12, 13), 28, "due_soon", id="h28-exact"),
     pytest.param(date(2026, 12, 12), 28, "in_date", id="h28-day-before"),
 ])
-def test_horizon_policy(tmp_path: Path, as_of: date, horizon: int, status: str) -> None:
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=as_of, policy=Policy(horizon_days=horizon),
+def test_horizon_policy(as_of: date, horizon: int, status: str) -> None:
+    r = rha(start=FRI_19_DEC, as_of=as_of, policy=Policy(horizon_days=horizon),
             events=[("iha", date(2026, 1, 10), None)])
     assert r["rha_status"] == status
 
 
-def test_not_in_care_is_not_required_with_blank_due(tmp_path: Path) -> None:
+def test_not_in_care_is_not_required_with_blank_due() -> None:
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": date(2026, 6, 30),
             "legal_status": "C2", "rne": "S"}]
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 8, 1), episodes=eps,
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 8, 1), episodes=eps,
             events=[("iha", date(2026, 1, 10), None)])
     assert r["in_care"] is False
     assert r["rha_status"] == "not_required"
@@ -222,17 +221,17 @@ def test_not_in_care_is_not_required_with_blank_due(tmp_path: Path) -> None:
     assert r["last_assessment"] == date(2026, 1, 10)
 
 
-def test_not_in_care_overrides_none_recorded(tmp_path: Path) -> None:
+def test_not_in_care_overrides_none_recorded() -> None:
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": date(2026, 6, 30),
             "legal_status": "C2", "rne": "S"}]
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 8, 1), episodes=eps, events=[])
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 8, 1), episodes=eps, events=[])
     assert r["rha_status"] == "not_required"
 
 
-def test_no_clock_is_not_required(tmp_path: Path) -> None:
+def test_no_clock_is_not_required() -> None:
     eps = [{"child_id": "C1", "start_date": FRI_19_DEC, "end_date": None, "legal_status": "V3",
             "rne": "S"}]
-    r = rha(tmp_path, start=FRI_19_DEC, as_of=date(2026, 8, 1), episodes=eps,
+    r = rha(start=FRI_19_DEC, as_of=date(2026, 8, 1), episodes=eps,
             events=[("iha", date(2026, 1, 10), None)])
     assert r["rha_status"] == "not_required"
     assert r["rha_due"] is None

@@ -322,8 +322,6 @@ def test_defaults(tmp_path: Path) -> None:
 
 def test_committed_samples_are_current(tmp_path: Path) -> None:
     committed = Path(__file__).resolve().parent.parent / "samples"
-    if not (committed / "manifest.json").exists():
-        pytest.skip("no committed samples")
     manifest = write_samples(tmp_path, children=200, seed=1, as_of=AS_OF, case_format="xlsx",
                              health_format="csv")
     assert json.loads((committed / "manifest.json").read_text(encoding="utf-8")) == manifest
@@ -345,7 +343,7 @@ def test_no_defects_mode_injects_no_cell_defect(tmp_path: Path) -> None:
     assert manifest["planted"]["legacy_duplicate_children"] == 0
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), children=st.integers(1, 120))
 def test_any_seed_counts_are_exact(seed: int, children: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:

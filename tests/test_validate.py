@@ -23,7 +23,6 @@ import pytest
 from typer.testing import CliRunner
 
 from healthcheck.errors import InputError
-from healthcheck.ingest import ingest
 from healthcheck.validate import (
     ExpectationResult,
     load_suite,
@@ -33,7 +32,7 @@ from healthcheck.validate import (
     validation_frames,
 )
 from healthcheck.validate.report import condition_text
-from tests.helpers import write_extract
+from tests.helpers import extract_mem, write_extract
 
 AS_OF = date(2026, 3, 31)
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,9 +278,11 @@ def key(r: ExpectationResult) -> tuple:
     return (k, r.condition) if r.condition else k
 
 
-def validate_table(tmp: Path, kind: str, tables: Tables, only: str | None = None
+def validate_table(kind: str, tables: Tables, only: str | None = None
                    ) -> list[ExpectationResult]:
-    ex = ingest(write_extract(tmp, kind, tables), kind)
+    """The suite of `kind` (or of its table `only`) on the text tables, ingested in memory
+    (`run_validate` on files: test_run_validate_report_and_json and the CLI tests)."""
+    ex = extract_mem(kind, tables)
     suites = load_suite(kind)
     if only:
         suites = {only: suites[only]}
@@ -290,9 +291,8 @@ def validate_table(tmp: Path, kind: str, tables: Tables, only: str | None = None
 
 
 @pytest.fixture(scope="module")
-def good_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[ExpectationResult]]:
-    d = tmp_path_factory.mktemp("good")
-    return {kind: validate_table(d, kind, GOOD[kind]) for kind in GOOD}
+def good_results() -> dict[str, list[ExpectationResult]]:
+    return {kind: validate_table(kind, GOOD[kind]) for kind in GOOD}
 
 
 @pytest.mark.parametrize("kind", ["case", "health"])
@@ -309,8 +309,8 @@ def test_good_extract_passes_every_expectation(
                          ids=[m[0] for m in MUTATIONS])
 def test_mutation_fails_exactly_its_expectation(
         name: str, kind: str, table: str, mutate: Callable[[Tables], Tables], expected: set,
-        row: int | None, tmp_path: Path, good_results: dict) -> None:
-    results = validate_table(tmp_path, kind, mutate(copy.deepcopy(GOOD[kind])), only=table)
+        row: int | None, good_results: dict) -> None:
+    results = validate_table(kind, mutate(copy.deepcopy(GOOD[kind])), only=table)
     failed = {key(r): r for r in results if not r.success}
     assert set(failed) == expected, [(k, r.examples) for k, r in failed.items()]
     for r in failed.values():
@@ -351,18 +351,18 @@ def test_suite_files_are_gx_suites_with_a_table_and_a_reason() -> None:
         assert dated and all(e["kwargs"]["max_value"] == {"$PARAMETER": "as_of"} for e in dated)
 
 
-def test_unreadable_values_are_shown_raw(tmp_path: Path) -> None:
+def test_unreadable_values_are_shown_raw() -> None:
     t = cell("events", 1, event_date="30/02/2025")(copy.deepcopy(GOOD["health"]))
-    results = validate_table(tmp_path, H, t, only="events")
+    results = validate_table(H, t, only="events")
     by_key = {key(r): r for r in results}
     assert by_key[nn("event_date")].examples == [(2, "'30/02/2025' (unreadable)")]
     assert by_key[null("event_date__unreadable")].examples == [(2, "'30/02/2025'")]
     assert by_key[null("event_date__unreadable")].source_column == "event_date"
 
 
-def test_far_dates_are_reported_unclipped(tmp_path: Path) -> None:
+def test_far_dates_are_reported_unclipped() -> None:
     t = cell("events", 3, event_date="01/05/3025")(copy.deepcopy(GOOD["health"]))
-    results = validate_table(tmp_path, H, t, only="events")
+    results = validate_table(H, t, only="events")
     failed = {key(r): r for r in results if not r.success}
     assert set(failed) == {between("event_date")}
     assert failed[between("event_date")].examples == [(4, "3025-05-01")]

@@ -78,8 +78,8 @@ def personal_case() -> dict:
     return t
 
 
-def test_personal_values_are_row_references(tmp_path: Path) -> None:
-    results = validate_table(tmp_path, "case", personal_case(), only="children")
+def test_personal_values_are_row_references() -> None:
+    results = validate_table("case", personal_case(), only="children")
     failed = {key(r): r.examples for r in results if not r.success}
     assert failed == {
         nn("dob"): [(3, "unreadable")],
@@ -90,10 +90,10 @@ def test_personal_values_are_row_references(tmp_path: Path) -> None:
     }
 
 
-def test_a_compound_shows_only_its_values_that_are_not_personal(tmp_path: Path) -> None:
+def test_a_compound_shows_only_its_values_that_are_not_personal() -> None:
     t = copy.deepcopy(GOOD["case"])
     t["episodes"].append({"child_id": "C2", "start_date": "03/02/2025", "legal_status": "C2"})
-    results = validate_table(tmp_path, "case", t, only="episodes")
+    results = validate_table("case", t, only="episodes")
     (r,) = [r for r in results if not r.success]
     assert r.examples == [(3, "child_id=(personal), start_date=2025-02-03"),
                           (4, "child_id=(personal), start_date=2025-02-03")]
