@@ -724,7 +724,7 @@ def pathways(draw):
     return {"case": case, "health": health, "as_of": as_of, "policy": policy}
 
 
-@settings(max_examples=150, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(pathways())
 def test_random_pathways_agree(a):
