@@ -13,8 +13,8 @@ from hypothesis import settings
 # No deadline in either: a reconcile of a random authority takes tens of milliseconds, more on a
 # busy machine, and a timing failure would not be a fault of the code.
 settings.register_profile("quick", max_examples=20, deadline=None)
-# At least as thorough as any test was with its own max_examples (100, the random authorities
-# against the reference) before the profiles applied to all.
+# At least as thorough as any test was with its own max_examples (at most 150, the random IHA
+# pathways against the reference) before the profiles applied to all.
 settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
 
 
