@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -53,7 +54,7 @@ class Later:
     tables: dict[str, Table]
     planted: dict[str, int] = field(default_factory=dict)
     detail: dict[str, dict[str, int]] = field(default_factory=dict)
-    children: dict[str, list[str]] = field(default_factory=dict)
+    children: dict[str, Any] = field(default_factory=dict)  # ids, or ids by check
 
 
 def week_later(w: World, b: Builder, tables: dict[str, Table], seed: int) -> Later:
@@ -152,11 +153,14 @@ class _Week:
         return self.pick(eligible, max(1, round(rate * m)) if m else 0)
 
     def record(self, kind: str, kids: Arr | pl.Series, check: str | None = None) -> None:
+        """Count the children of a kind of plant (by check for events), with their ids."""
         ids = (_ids(self.w.child_ids[kids]) if isinstance(kids, np.ndarray) else kids).to_list()
-        self.out.children.setdefault(kind, []).extend(ids)
         self.out.planted[kind] = self.out.planted.get(kind, 0) + len(ids)
-        if check is not None:
+        if check is None:
+            self.out.children[kind] = ids
+        else:
             self.out.detail.setdefault(kind, {})[check] = len(ids)
+            self.out.children.setdefault(kind, {})[check] = ids
 
     def emit(self, kids: Arr, etype: int, dates: Arr, rec: Arr) -> None:
         w = self.w
