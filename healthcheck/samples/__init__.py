@@ -10,6 +10,7 @@ The parts, in the order they run: `histories` (the children and their care: the 
 lists), `draws` (seeded random draws), `days` (dates as day numbers, on the product's calendar),
 `cells` (output tables and columns). A new kind of event is one function in `events`; a new
 output layout is one module like `tables` that builds `cells.Table`s from the same world.
+`week` makes the same authority a week later from the first week's tables (`week_later`).
 
 `manifest.json` records what the generator put in, never what the product should make of it:
 the cells it dirtied, by the flag code each produces (`EXACT_CODES` and DATE_IN_FUTURE: one
