@@ -362,12 +362,13 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
     t0 = time.perf_counter()
     today = date.today()
     with step("Writing sample extracts"):
-        m = write_samples(out / "extracts", children=500, seed=1,
-                          as_of=today - timedelta(days=7), week_later=True)
+        m = write_samples(out / "extracts", children=500, seed=1, case_format="xlsx",
+                          health_format="csv", as_of=today - timedelta(days=7),
+                          week_later=True)
     written_to: Path | None = None
     for as_of, folder, result_dir in ((today - timedelta(days=7), out / "extracts", "last_week"),
                                       (today, out / "extracts" / WEEK_LATER, "results")):
-        case, health = folder / m["files"]["case"], folder / m["files"]["health"]
+        case, health = folder / "case.xlsx", folder / "health"
         with written(written_to):
             result = run_reconcile(case, health, out / result_dir, as_of=as_of,
                                    cutover=date.fromisoformat(m["cutover"]),
