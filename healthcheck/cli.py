@@ -303,7 +303,9 @@ def samples(
     out: Annotated[Path, typer.Option("--out", help="Folder for the extracts.")],
     children: Annotated[int, typer.Option("--children", min=1, max=200_000)] = 200,
     seed: Annotated[int, typer.Option("--seed")] = 1,
-    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The extracts' as-of (default today; with --week-later, a week ago).")
+    ] = None,
     case_format: Annotated[CaseFormat, typer.Option(
         "--case-format", help="ssda903: an SSDA903 return (with OC2 mistakes); ssd: an SSD "
         "export.")] = CaseFormat.xlsx,
@@ -312,21 +314,34 @@ def samples(
     defects: Annotated[bool, typer.Option(
         "--defects/--no-defects",
         help="--no-defects leaves out what fails validation (a clean extract).")] = True,
+    week_later: Annotated[bool, typer.Option(
+        "--week-later", help="Also write the same authority 7 days later into OUT/week_later "
+        "(late entries, checks done, children entering and leaving care), for trying a "
+        "weekly run.")] = False,
 ) -> None:
     """Write synthetic extracts with realistic defects (seeded, reproducible).
 
     Example: healthcheck samples --out extracts --children 2000 --seed 7
     """
-    from healthcheck.samples import write_samples
+    from healthcheck.samples import WEEK_LATER, write_samples
 
+    if week_later and case_format.value not in ("xlsx", "csv"):
+        raise UsageError("--week-later is for the xlsx and csv case formats",
+                         "leave out --case-format, or --week-later")
+    day = parse_day(as_of, "--as-of")
+    if day is None and week_later:
+        day = date.today() - timedelta(days=7)
     with step("Writing samples"):
-        manifest = write_samples(out, children=children, seed=seed,
-                                 as_of=parse_day(as_of, "--as-of"),
+        manifest = write_samples(out, children=children, seed=seed, as_of=day,
                                  case_format=case_format.value,
                                  health_format=health_format.value,
-                                 cutover=parse_day(cutover, "--cutover"), defects=defects)
+                                 cutover=parse_day(cutover, "--cutover"), defects=defects,
+                                 week_later=week_later)
     _echo(f"Wrote {children:,} children to {out} (as of {manifest['as_of']}, "
           f"cutover {manifest['cutover']}).")
+    if week_later:
+        later = date.fromisoformat(manifest["as_of"]) + timedelta(days=7)
+        _echo(f"The same authority a week later: {out / WEEK_LATER} (as of {later}).")
 
 
 @app.command()
@@ -335,30 +350,32 @@ def demo(out: Annotated[Path, typer.Option("--out", help="Folder for everything.
         "demo")) -> None:
     """Write sample extracts and reconcile them: what a new user runs first.
 
+    Two weekly runs into one history: last week's extracts as of a week ago, then the same
+    authority's extracts as of today (late entries, checks done, children entering and
+    leaving care), so the workbook's Changes and Trend sheets are filled in.
+
     Example: healthcheck demo --out demo
     """
     from healthcheck.pipeline import run_reconcile
-    from healthcheck.samples import write_samples
+    from healthcheck.samples import WEEK_LATER, write_samples
 
     t0 = time.perf_counter()
     today = date.today()
     with step("Writing sample extracts"):
-        m = write_samples(out / "extracts", children=500, seed=1, as_of=today)
-    case = out / "extracts" / ("case.xlsx" if (out / "extracts" / "case.xlsx").exists()
-                               else "case")
-    health = out / "extracts" / ("health.xlsx" if (out / "extracts" / "health.xlsx").exists()
-                                 else "health")
-    # Two weekly runs into one history, so Changes and Trend are filled in: last week's
-    # (as-of a week ago) and this week's.
+        m = write_samples(out / "extracts", children=500, seed=1, case_format="xlsx",
+                          health_format="csv", as_of=today - timedelta(days=7),
+                          week_later=True)
     written_to: Path | None = None
-    for as_of, folder in ((today - timedelta(days=7), "last_week"), (today, "results")):
+    for as_of, folder, result_dir in ((today - timedelta(days=7), out / "extracts", "last_week"),
+                                      (today, out / "extracts" / WEEK_LATER, "results")):
+        case, health = folder / "case.xlsx", folder / "health"
         with written(written_to):
-            result = run_reconcile(case, health, out / folder, as_of=as_of,
+            result = run_reconcile(case, health, out / result_dir, as_of=as_of,
                                    cutover=date.fromisoformat(m["cutover"]),
                                    history=out / "history", step=step)
-        written_to = out / folder
+        written_to = out / result_dir
     with written(out / "results"):
-        _echo(f"Sample extracts: {case} and {health}")
+        _echo(f"Sample extracts: {out / 'extracts'} (last week) and {folder} (this week)")
         console.print_summary(result.summary, out / "results", time.perf_counter() - t0, _echo)
         _echo(f"Open the workbook: {out / 'results' / 'worklist.xlsx'}")
 

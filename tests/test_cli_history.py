@@ -142,18 +142,35 @@ def test_a_policy_that_differs_is_said(tmp_path: Path) -> None:
     assert "Note: history run" in r.output and "horizon_days 14 -> 28" in r.output
 
 
+def _files(hist: Path) -> dict[str, bytes]:
+    """Every file of the history's runs (not the unfinished dot-folders), by path."""
+    return {str(p.relative_to(hist)): p.read_bytes() for p in sorted(hist.rglob("*"))
+            if p.is_file() and not p.relative_to(hist).parts[0].startswith(".")}
+
+
 def test_two_runs_at_once_and_a_killed_run(tmp_path: Path) -> None:
     hist = tmp_path / "hist"
-    case, health = week(tmp_path, 1)
+    assert reconcile(tmp_path, 1, hist, "--no-workbook").exit_code == 0  # last week's run
+    earlier = _files(hist)
+    case, health = week(tmp_path, 2)
     cmd = [sys.executable, "-m", "healthcheck", "reconcile", "--case", str(case), "--health",
-           str(health), "--as-of", "2026-03-24", "--history", str(hist), "--no-workbook"]
+           str(health), "--as-of", "2026-03-31", "--history", str(hist), "--no-workbook"]
     procs = [subprocess.Popen([*cmd, "--out", str(tmp_path / f"o{i}")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for i in range(2)]
     for p in procs:
         assert p.wait(timeout=300) == 0, p.stderr.read() if p.stderr else ""
-    assert len(runs(hist)) == 2
-    kept = sorted(p.name for p in hist.iterdir())
+    # both land, whole, beside the earlier run, which is untouched
+    found = runs(hist)
+    assert [r.as_of for r in found] == [date(2026, 3, 24), date(2026, 3, 31), date(2026, 3, 31)]
+    assert _files(hist).items() >= earlier.items()
+    for r in found[1:]:
+        assert r.table("children").height == 5 and r.table("kpis").height > 0
+    # each was compared with last week's run, not with the other
+    for i in range(2):
+        summary = json.loads((tmp_path / f"o{i}" / "summary.json").read_text())
+        assert summary["history"]["compared_with"]["as_of"] == "2026-03-24"
+    kept = _files(hist)
     # a run killed while writing into the history: what is there stays as it was
     script = (
         "import os, signal, sys\n"
@@ -169,6 +186,6 @@ def test_two_runs_at_once_and_a_killed_run(tmp_path: Path) -> None:
     k = subprocess.run([sys.executable, "-c", script, *cmd[3:], "--out", str(tmp_path / "k")],
                        capture_output=True, timeout=300)
     assert k.returncode == -9
-    assert sorted(p.name for p in hist.iterdir() if not p.name.startswith(".")) == [
-        n for n in kept if not n.startswith(".")]
-    assert len(runs(hist)) == 2  # the half-written folder (a dot-name) is skipped
+    assert [p.name for p in hist.iterdir() if p.name.startswith(".run")]  # it had begun
+    assert _files(hist) == kept  # every file of every run as it was
+    assert len(runs(hist)) == 3  # the half-written folder (a dot-name) is skipped

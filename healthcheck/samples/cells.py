@@ -37,6 +37,37 @@ class Col:
         mask = self.native_mask[order] if self.native_mask is not None else None
         return Col(self.text.gather(idx), native, mask)
 
+    def _natives(self, dtype: pl.DataType) -> tuple[pl.Series, Arr]:
+        n = self.text.len()
+        native = self.native if self.native is not None else pl.Series([None] * n, dtype=dtype)
+        mask = self.native_mask if self.native_mask is not None else np.zeros(n, dtype=bool)
+        return native.cast(dtype), mask
+
+    def _dtype(self, other: Col) -> pl.DataType | None:
+        native = self.native if self.native is not None else other.native
+        return None if native is None else native.dtype
+
+    def append(self, other: Col) -> Col:
+        """This column's cells, then `other`'s."""
+        text = pl.concat([self.text, other.text.cast(pl.String)])
+        dtype = self._dtype(other)
+        if dtype is None:
+            return Col(text)
+        (a, am), (b, bm) = self._natives(dtype), other._natives(dtype)
+        return Col(text, pl.concat([a, b]), np.concatenate([am, bm]))
+
+    def scatter(self, idx: Arr, other: Col) -> Col:
+        """This column with the cells at `idx` replaced by `other`'s (in order)."""
+        at = pl.Series(np.asarray(idx, dtype=np.int64))
+        text = self.text.scatter(at, other.text.cast(pl.String))
+        dtype = self._dtype(other)
+        if dtype is None:
+            return Col(text)
+        (a, am), (b, bm) = self._natives(dtype), other._natives(dtype)
+        am = am.copy()
+        am[idx] = bm
+        return Col(text, a.scatter(at, b), am)
+
 
 @dataclass(frozen=True)
 class Table:

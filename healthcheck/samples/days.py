@@ -35,7 +35,7 @@ def _days_of(expr: pl.Expr, frame: dict[str, object]) -> Arr:
     return out.to_numpy().astype(np.int64)
 
 
-def working_days_after(days: Arr, n: Arr) -> Arr:
+def working_days_after(days: Arr, n: Arr | int) -> Arr:
     """The `n`-th working day after each day (a non-working day counts from the next)."""
     n = np.broadcast_to(np.asarray(n, dtype=np.int64), np.shape(days))
     return _days_of(add_working_days(pl.col("d"), pl.col("n")), {"d": as_dates(days), "n": n})

@@ -117,6 +117,7 @@ class Builder:
         order = np.lexsort((start, self.child_id_of[child]))
         child, start, end, status = child[order], start[order], end[order], status[order]
         first, last_p = first[order], last_p[order]
+        self.episode_rows = np.nonzero(keep)[0][order]  # each row's episode in the world
         E = len(child)
         closed = end != NAT
         ebs = pick(rng, np.nonzero(closed)[0], w.defect_k(0.003, int(closed.sum())), E)
@@ -194,6 +195,7 @@ class Builder:
         future = pick(rng, np.nonzero(etype == v.IMM)[0], w.defect_k(0.0005, m), m)
         d = np.where(future, w.A + uniform_int(rng, 1, 60, m), d)
         self.count("DATE_IN_FUTURE", "events", int(future.sum()))
+        self.future_days = d[future]  # a later as-of may have caught up with some
         lag = np.where(rng.random(m) < 0.6, uniform_int(rng, 0, 7, m), np.where(
             rng.random(m) < 0.75, uniform_int(rng, 8, 30, m), uniform_int(rng, 31, 120, m)))
         rec = np.where(future, d, np.minimum(d + lag, w.A))
