@@ -30,23 +30,33 @@ declare("DATE_MISMATCH", "warning",
         "The two systems date this assessment differently: confirm the true date and correct "
         "the other system.")
 COLUMNS = ("child_id", "event_type", "event_date", "row")
+# The asof join's key: each (child, type) is a band of SPAN days and an event sits in its band at
+# its date, so "nearest in the same child and type" is "nearest key" (SPAN is far wider than
+# twice any date's distance from 1970, and no two bands come within the tolerance).
+SPAN, MID = 1 << 25, 1 << 23
+_TYPE = {t: i for i, t in enumerate(CHECK_TYPES)}
+
+
+def _key(date_col: str) -> pl.Expr:
+    band = (pl.col("_c").cast(pl.Int64) * len(_TYPE)
+            + pl.col("event_type").replace_strict(_TYPE, return_dtype=pl.Int64))
+    return band * SPAN + pl.col(date_col).cast(pl.Int64) + MID
 
 
 def _nearest(left: pl.LazyFrame, right: pl.LazyFrame, days: int) -> pl.LazyFrame:
     """Each row of `left` with the date of its nearest `right` event (same child and type, a
-    health_assessment standing for an iha or rha and either for it)."""
-    r = right.select("child_id", "event_type", pl.col("event_date").alias("other_date"),
-                     pl.col("event_date").alias("_key"))
+    health_assessment standing for an iha or rha and either for it). Both have `_c`, the
+    child's number."""
+    r = right.select("_c", "event_type", pl.col("event_date").alias("other_date"))
     kind = pl.col("event_type")
     stand_ins = [r.filter(kind == "health_assessment").with_columns(event_type=pl.lit(t))
                  for t in ("iha", "rha")]
     stand_ins.append(r.filter(kind.is_in(["iha", "rha"]))
                      .with_columns(event_type=pl.lit("health_assessment")))
-    r = pl.concat([r, *stand_ins]).sort("_key")
-    return left.sort("event_date").join_asof(
-        r, left_on="event_date", right_on="_key", by=["child_id", "event_type"],
-        strategy="nearest", tolerance=f"{days}d", check_sortedness=False,
-    ).drop("_key")
+    r = pl.concat([r, *stand_ins]).select(_key=_key("other_date"), other_date="other_date")
+    return left.with_columns(_key=_key("event_date")).sort("_key").join_asof(
+        r.sort("_key"), on="_key", strategy="nearest", tolerance=days, check_sortedness=False,
+    ).drop("_key", "_c")
 
 
 def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
@@ -58,14 +68,16 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
     events already linked to their child). `matched`: child_ids that matched a patient.
     """
     start = add_months_date(as_of, -policy.compare_months)
+    numbers = pl.LazyFrame({"child_id": matched.unique()}).with_row_index("_c")
 
     def prep(df: pl.DataFrame) -> pl.LazyFrame:
         return df.lazy().select(COLUMNS).filter(
-            pl.col("child_id").is_in(matched.implode()) & pl.col("event_type").is_in(CHECK_TYPES)
-            & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of))
+            pl.col("event_type").is_in(CHECK_TYPES)
+            & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of)
+        ).join(numbers, on="child_id")
 
     # A case event is one row; a health event has a row per link: once per child.
-    h, c = prep(health).unique(["row", "child_id"]), prep(case)
+    h, c = prep(health).unique(["row", "child_id"]).cache(), prep(case).cache()
     h_recent = h.filter(pl.col("event_date") >= start)
     c_recent = c.filter(pl.col("event_date") >= start)
     hp = _nearest(h_recent, c, policy.event_match_days)

@@ -223,14 +223,20 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would read as a formula (starting with =, +, -, @, tab or
     carriage return) get a leading single quote, as OWASP advises; numbers and dates are not
     text and are left alone."""
-    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    return _neutralised(frame.lazy(), frame.schema).collect()
+
+
+def _neutralised(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
+    text = [c for c, dtype in schema.items() if dtype == pl.String]
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c))
         .otherwise(pl.col(c)).alias(c) for c in text)
 
 
 def write_csv(frame: pl.DataFrame) -> Callable[[Path], None]:
-    return lambda p: neutralise(frame).write_csv(p, date_format="%Y-%m-%d")
+    """Neutralised and written in one pass (no neutralised copy is kept)."""
+    return lambda p: _neutralised(frame.lazy(), frame.schema).sink_csv(
+        p, date_format="%Y-%m-%d")
 
 
 def write_json(data: dict) -> Callable[[Path], None]:

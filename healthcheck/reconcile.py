@@ -119,7 +119,7 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
         kpi_parts.append(forecast_kpis(ahead, "health" if checked else "case", as_of, year_end))
     kpi = pl.concat(kpi_parts)
 
-    lost = lost_iha(h_status, health_events, as_of).collect()
+    lost = lost_iha(h_status, health_events, as_of).cache()
     imms_flags = [
         vaccines.vaccine_unknown_flags(case_events, policy, source="case",
                                        file=case.files["health_events"], table="health_events",
@@ -128,17 +128,19 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
                                        file=health.files["events"], table="events",
                                        row=pl.col("row"), nhs_number=pl.col("nhs_number")),
         vaccines.status_disagrees(h_status, health_events, health.files["events"], as_of)]
-    flags = _enrich_flags(all_flags([
+    flags_q = _enrich_flags(all_flags([
         case.flags, health.flags, derived, pathway_order(ctx, policy, h_status, c_status),
         disagreement_flags(disagreements, health.files["events"], case.files["health_events"]),
         event_recorded_late(health.tables["events"], policy, health.files["events"]),
-        iha_not_recorded(lost.lazy(), health.files["events"]), *imms_flags,
+        iha_not_recorded(lost, health.files["events"]), *imms_flags,
         *oc2_flags]), kids, link, hev)
-    nhs = kids.select("child_id", "nhs_number")
-    disagreements = disagreements.join(nhs, on="child_id", how="left",
-                                       maintain_order="left").with_columns(
+    nhs = kids.lazy().select("child_id", "nhs_number")
+    disagreements_q = disagreements.lazy().join(nhs, on="child_id", how="left",
+                                                maintain_order="left").with_columns(
         message=pl.col("rule").replace_strict({c: CODES[c].message for c in CODES}))
-    out_children = _children_table(kids, status, link, patients)
+    # Everything that reads the statuses, as one query: polars computes the shared parts once.
+    flags, disagreements, lost_df, out_children = pl.collect_all([
+        flags_q, disagreements_q, lost, _children_table(kids, status, link, patients)])
     if not checked:  # nothing was matched: say so rather than "case_only" for everyone
         out_children = out_children.with_columns(match_status=pl.lit("not_checked"))
     summary = _summary(case, health, out_children, flags, kpi, policy, as_of, period_start,
@@ -152,7 +154,7 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
     prepared = Prepared(kids.select("child_id", "dob", "forename", "surname"),
                         case.tables["episodes"], {"health": health_events, "case": case_events})
     return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
-                  policy, summary, members, prepared, lost.select("child_id"),
+                  policy, summary, members, prepared, lost_df.select("child_id"),
                   forecast=ahead, year_end=year_end)
 
 
@@ -180,7 +182,7 @@ def _return_summary(case: Extract, checked: bool, has_record: bool, year_end: da
 
 
 def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,
-                  hev: pl.DataFrame) -> pl.DataFrame:
+                  hev: pl.DataFrame) -> pl.LazyFrame:
     """Fill child_id on health flags (via the match) and nhs_number on case flags; sort."""
     is_h = pl.col("source").is_in(["health", "reconcile"])
     pat_child = link.lazy().group_by("pid").agg(pl.col("child_id").min().alias("_c1"))
@@ -203,24 +205,25 @@ def _enrich_flags(flags: pl.LazyFrame, kids: pl.DataFrame, link: pl.DataFrame,
     return f.select(FLAG_COLUMNS).sort(
         pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int8),
         "rule", "source", "table", "row", "child_id", "field", nulls_last=True,
-        maintain_order=True).collect()
+        maintain_order=True)
 
 
 def _children_table(kids: pl.DataFrame, status: pl.DataFrame, link: pl.DataFrame,
-                    patients: pl.DataFrame) -> pl.DataFrame:
+                    patients: pl.DataFrame) -> pl.LazyFrame:
     method_rank = pl.col("method").replace_strict(
         {"nhs": 0, "la_id": 1, "demographics": 2}, return_dtype=pl.Int8)
-    methods = link.sort(method_rank).group_by("child_id").agg(
-        match_method=pl.col("method").first())
-    case_rows = (kids.select("child_id", "nhs_number")
-                 .join(status.drop("dob"), on="child_id", how="left")
+    methods = link.lazy().group_by("child_id").agg(
+        match_method=pl.col("method").sort_by(method_rank).first())
+    case_rows = (kids.lazy().select("child_id", "nhs_number")
+                 .join(status.lazy().drop("dob"), on="child_id", how="left")
                  .join(methods, on="child_id", how="left")
                  .with_columns(
                      match_status=pl.when(pl.col("match_method").is_not_null())
                      .then(pl.lit("matched")).otherwise(pl.lit("case_only")),
                      in_care=pl.col("in_care").fill_null(False),
                      oc2_cohort=pl.col("oc2_cohort").fill_null(False)))
-    health_only = patients.join(link.select(row="pid"), on="row", how="anti").sort("row")
+    health_only = patients.lazy().join(link.lazy().select(row="pid"), on="row",
+                                       how="anti").sort("row")
     ho = health_only.select("nhs_number", match_status=pl.lit("health_only"))
     out = pl.concat([case_rows.sort("child_id"), ho], how="diagonal_relaxed")
     return out.select(CHILDREN_COLUMNS)

@@ -1,8 +1,8 @@
 """Runs R1-R7 over all children at once for one source of health events (docs/rules.md §4).
 
-The events are read once: joined to their child's clock start and grouped by child, every
-rule's aggregates in one pass; then each rule adds its columns to the one-row-per-child frame,
-in order (R3 reads R2's status, R6 reads R5's, R7 reads R1's and R2's).
+The events are read once and joined to their child's clock start; each rule's aggregates are
+taken per child over the events of the types it declares; then each rule adds its columns to the
+one-row-per-child frame, in order (R3 reads R2's status, R6 reads R5's, R7 reads R1's and R2's).
 """
 
 from __future__ import annotations
@@ -34,14 +34,21 @@ def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: da
     """One row per child of `base`: every status column of children.csv plus the OC2 measures."""
     ev = (usable_events(events, as_of)
           .filter(pl.col("event_type").is_in([*RULE_EVENT_TYPES, notification_type]))
-          .join(base.select("child_id", "clock_start"), on="child_id")
-          .with_columns(*[e for rule in RULES if hasattr(rule, "event_columns")
-                          for e in rule.event_columns(policy, as_of)]))
-    aggs = ev.group_by("child_id").agg(
-        *notification.aggregates(policy, as_of, notification_type),
-        *[e for rule in RULES[1:] for e in rule.aggregates(policy, as_of)])
-    out = (base.join(aggs, on="child_id", how="left")
-           .join(vaccines.doses(ev, policy), on="child_id", how="left"))
+          .join(base.select("child_id", "clock_start"), on="child_id")).cache()
+    out = base
+    for rule in RULES:
+        # Each rule's aggregates over only the events of its own types (and the notification
+        # type): the same figures (tests/test_rule_events.py), on far fewer rows. A child with
+        # none of them has blank aggregates, which the rules read as no events.
+        if rule is notification:
+            aggs, types = notification.aggregates(policy, as_of, notification_type), ()
+        else:
+            aggs, types = rule.aggregates(policy, as_of), rule.EVENT_TYPES
+        own = ev.filter(pl.col("event_type").is_in([*types, notification_type]))
+        if hasattr(rule, "event_columns"):
+            own = own.with_columns(rule.event_columns(policy, as_of))
+        out = out.join(own.group_by("child_id").agg(*aggs), on="child_id", how="left")
+    out = out.join(vaccines.doses(ev, policy), on="child_id", how="left")
     out = notification.notification(out, policy, as_of)
     out = iha.iha(out, policy, as_of)
     out = rha.rha(out, policy, as_of)
