@@ -178,14 +178,15 @@ def _distinct(coded: pl.DataFrame, space: _Space) -> pl.DataFrame:
 
 
 def _lost_text(state: pl.Expr) -> pl.Expr:
-    """The raw text of `value`, trimmed, where the cell is lost."""
-    return pl.when(state.is_in(LOST_STATES)).then(nz.clean_text("value"))
+    """The raw text, trimmed (`__text`), where the cell is lost."""
+    return pl.when(state.is_in(LOST_STATES)).then(pl.col("__text"))
 
 
 def _typed_dates(values: pl.LazyFrame) -> pl.LazyFrame:
     """`__` (the date of `value`, null unless readable), `___state` (DATE_STATES) and
     `___raw` (`_lost_text`)."""
-    return nz.parse_dates_lazy(values, "value").select(
+    trimmed = values.with_columns(__text=nz.clean_text("value"))
+    return nz.parse_dates_lazy(trimmed, "__text").select(
         pl.col("__parsed").alias("__"), pl.col("__state").cast(DATE_STATES).alias("___state"),
         _lost_text(pl.col("__state")).alias("___raw"))
 
@@ -193,9 +194,10 @@ def _typed_dates(values: pl.LazyFrame) -> pl.LazyFrame:
 def _typed_nhs(values: pl.LazyFrame) -> pl.LazyFrame:
     """`__` (the 10 digits of `value`, null unless valid), `___state` (NHS_STATES) and
     `___raw` (`_lost_text`)."""
-    state = (pl.when(nz.clean_text("value").is_null()).then(pl.lit("blank"))
+    state = (pl.when(pl.col("__text").is_null()).then(pl.lit("blank"))
              .when(pl.col("__valid")).then(pl.lit("ok")).otherwise(pl.lit("invalid")))
-    return nz.nhs_numbers_lazy(values, "value").select(
+    trimmed = values.with_columns(__text=nz.clean_text("value"))
+    return nz.nhs_numbers_lazy(trimmed, "__text", trimmed=True).select(
         pl.col("__nhs").alias("__"), state.cast(NHS_STATES).alias("___state"),
         _lost_text(state).alias("___raw"))
 

@@ -133,7 +133,11 @@ def nhs_digits(col: str) -> pl.Expr:
     shows of a long number) has lost digits: it gives no candidate, so the number is invalid
     (docs/rules.md §12 "NHS numbers in exponent form"). Guessing the lost digits would pass the
     check digit one time in eleven."""
-    s = clean_text(col)
+    return _digits(clean_text(col))
+
+
+def _digits(s: pl.Expr) -> pl.Expr:
+    """`nhs_digits` of text already trimmed (`clean_text`)."""
     mantissa = s.str.extract(_SCI, 1)
     significant = (mantissa.str.replace(".", "", literal=True).str.strip_chars_start("0")
                    .str.len_chars())
@@ -151,13 +155,16 @@ def nhs_numbers(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     return nhs_numbers_lazy(frame.lazy(), col).collect()
 
 
-def nhs_numbers_lazy(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
-    """Add `__valid` (bool) and `__nhs` (the 10 digits when valid, else null) for a raw column.
+def nhs_numbers_lazy(frame: pl.LazyFrame, col: str, *, trimmed: bool = False
+                     ) -> pl.LazyFrame:
+    """Add `__valid` (bool) and `__nhs` (the 10 digits when valid, else null) for a raw column
+    (`trimmed`: already `clean_text`).
 
     Staged so the digit cleaning runs once per row (an expression that repeats a complex
     sub-expression is re-evaluated each time); callers should pass distinct values.
     """
-    return (frame.with_columns(__digits=nhs_digits(col))
+    digits = _digits(pl.col(col)) if trimmed else nhs_digits(col)
+    return (frame.with_columns(__digits=digits)
             .with_columns(__n=_nhs_int(pl.col("__digits")))
             .with_columns(__valid=_nhs_check(pl.col("__n")))
             .with_columns(__nhs=pl.when(pl.col("__valid")).then(pl.col("__digits")))
