@@ -88,8 +88,9 @@ def ingest_adapted(adapted: Adapted, path: Path) -> Extract:
     tables: dict[str, pl.DataFrame] = {}
     cells: dict[str, pl.DataFrame] = {}
     flags: list[pl.DataFrame] = [adapted.flags]
+    done = iter(normalise_tables([rt for rts in adapted.tables.values() for rt in rts], "case"))
     for name, rts in adapted.tables.items():
-        typed = [normalise_table(rt, "case") for rt in rts]
+        typed = [next(done) for _ in rts]
         tables[name] = pl.concat([t for t, _, _ in typed])
         cells[name] = pl.concat([c for _, c, _ in typed])
         flags.extend(f for _, _, f in typed)
@@ -110,8 +111,9 @@ def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path) -> Extract:
     tables: dict[str, pl.DataFrame] = {}
     cells: dict[str, pl.DataFrame] = {}
     flags: list[pl.DataFrame] = []
-    for name, rt in raw.items():
-        tables[name], cells[name], tflags = normalise_table(rt, kind)
+    for name, (table, cell, tflags) in zip(raw, normalise_tables(list(raw.values()), kind),
+                                           strict=True):
+        tables[name], cells[name] = table, cell
         flags.append(tflags)
     return Extract(kind, path, tables, files, hashes, pl.concat(flags),
                    raw_rows={n: rt.frame.height for n, rt in raw.items()}, cells=cells,
@@ -142,134 +144,155 @@ def _stateful(spec: dict) -> list[str]:
     return [c for c, dtype in spec.items() if dtype == pl.Date or c == "nhs_number"]
 
 
-def _positions(values: pl.Series, keys: pl.Series) -> pl.Series:
-    """For each of `values`, the position of its value in the distinct `keys` (one hash lookup;
-    a blank value finds the blank key)."""
-    idx = pl.Series(range(keys.len()), dtype=pl.UInt32)
-    known = keys.is_not_null()
-    blank = keys.is_null().arg_true()
-    return values.replace_strict(keys.filter(known), idx.filter(known),
-                                 default=blank[0] if blank.len() else None,
-                                 return_dtype=pl.UInt32)
+def _categorical() -> pl.Categorical:
+    """A categorical type of its own: the values cast to it are numbered 0, 1, ... as met."""
+    return pl.Categorical(pl.Categories.random())
 
 
-def _by_value(frame: pl.DataFrame, cols: list[str], typer: Callable[[pl.DataFrame], pl.DataFrame],
-              *, each: bool = False) -> pl.DataFrame:
-    """Type each distinct raw value once (`typer` adds columns `__*`) and map them back: the
-    typed columns, one row per row of `frame`.
+@dataclass(frozen=True)
+class _Space:
+    """Columns of one table typed by value: each distinct raw value among them typed once
+    (`typer`: the frame of distinct `value`s -> their typed columns `__*`)."""
 
-    Dates, NHS numbers and codes repeat a lot (a few thousand distinct dates and a few dozen
-    event types in a million events), so typing the distinct values is far cheaper than typing
-    every row. Each row gets the position of its value among the distinct ones, then every typed
-    column is gathered by that position.
-    `each`: `cols` are typed alike: their values are typed together, in a column named `value`,
-    and each col gets its own copy of the typed columns (`__x` -> `__{col}x`). Otherwise `cols`
-    is one key (detail is read with event_type).
-    """
-    if each:
-        values = pl.concat([frame.select(pl.col(c).alias("value")).unique()
-                            for c in cols]).unique()
-        if values.height * 2 > frame.height * len(cols):
-            # Mostly distinct (children's NHS numbers): typing every row is cheaper.
-            typed_rows = [typer(frame.select(pl.col(c).alias("value"))).drop("value")
-                          for c in cols]
-        else:
-            distinct = typer(values)
-            typed_rows = [distinct.drop("value")[_positions(frame[c], distinct["value"])]
-                          .rechunk() for c in cols]
-        return pl.concat([typed.rename(lambda n, c=c: f"__{c}{n[2:]}")  # type: ignore[misc]
-                          for c, typed in zip(cols, typed_rows, strict=True)], how="horizontal")
-    distinct = typer(frame.select(cols).unique())
-    if len(cols) == 1:
-        at = _positions(frame[cols[0]], distinct[cols[0]])
-    else:
-        at = frame.select(cols).join(
-            distinct.select(cols).with_columns(_i=pl.int_range(distinct.height,
-                                                               dtype=pl.UInt32)),
-            on=cols, how="left", nulls_equal=True, maintain_order="left")["_i"]
-    return distinct.drop(cols)[at].rechunk()
+    cols: tuple[str, ...]
+    typer: Callable[[pl.LazyFrame], pl.LazyFrame]
+    dtype: pl.Categorical = field(default_factory=_categorical)
+
+
+def _spaces(spec: dict) -> list[_Space]:
+    """The dates of a table (one space, typed alike), its NHS number, its codes."""
+    spaces = [_Space(tuple(c for c, dtype in spec.items() if dtype == pl.Date), _typed_dates),
+              _Space(tuple(c for c in spec if c == "nhs_number"), _typed_nhs),
+              _Space(tuple(c for c in spec if c in CODE_COLUMNS), _typed_codes)]
+    return [s for s in spaces if s.cols]
+
+
+def _distinct(coded: pl.DataFrame, space: _Space) -> pl.DataFrame:
+    """The distinct values of a space's columns (`coded`: cast to its categorical type), in
+    the order of their numbers, then a blank (null): the value at a null cell's position."""
+    last = coded.select(pl.max_horizontal(pl.col(c).to_physical().max() for c in space.cols))
+    n = 0 if last.item() is None else last.item() + 1
+    values = (pl.int_range(n, eager=True, dtype=pl.UInt32).cat.to(space.dtype, strict=False)
+              .cast(pl.String))  # a number never given (none is) would read as a blank
+    return pl.DataFrame({"value": values.extend(pl.Series([None], dtype=pl.String))})
 
 
 def _lost_text(state: pl.Expr) -> pl.Expr:
-    """The raw text of `value`, trimmed, where the cell is lost."""
-    return pl.when(state.is_in(LOST_STATES)).then(nz.clean_text("value"))
+    """The raw text, trimmed (`__text`), where the cell is lost."""
+    return pl.when(state.is_in(LOST_STATES)).then(pl.col("__text"))
 
 
-def _typed_dates(frame: pl.DataFrame) -> pl.DataFrame:
+def _typed_dates(values: pl.LazyFrame) -> pl.LazyFrame:
     """`__` (the date of `value`, null unless readable), `___state` (DATE_STATES) and
     `___raw` (`_lost_text`)."""
-    return nz.parse_dates(frame, "value").select(
-        "value", pl.col("__parsed").alias("__"),
-        pl.col("__state").cast(DATE_STATES).alias("___state"),
+    trimmed = values.with_columns(__text=nz.clean_text("value"))
+    return nz.parse_dates_lazy(trimmed, "__text").select(
+        pl.col("__parsed").alias("__"), pl.col("__state").cast(DATE_STATES).alias("___state"),
         _lost_text(pl.col("__state")).alias("___raw"))
 
 
-def _typed_nhs(frame: pl.DataFrame) -> pl.DataFrame:
+def _typed_nhs(values: pl.LazyFrame) -> pl.LazyFrame:
     """`__` (the 10 digits of `value`, null unless valid), `___state` (NHS_STATES) and
     `___raw` (`_lost_text`)."""
-    state = (pl.when(nz.clean_text("value").is_null()).then(pl.lit("blank"))
+    state = (pl.when(pl.col("__text").is_null()).then(pl.lit("blank"))
              .when(pl.col("__valid")).then(pl.lit("ok")).otherwise(pl.lit("invalid")))
-    return nz.nhs_numbers(frame, "value").select(
-        "value", pl.col("__nhs").alias("__"), state.cast(NHS_STATES).alias("___state"),
+    trimmed = values.with_columns(__text=nz.clean_text("value"))
+    return nz.nhs_numbers_lazy(trimmed, "__text", trimmed=True).select(
+        pl.col("__nhs").alias("__"), state.cast(NHS_STATES).alias("___state"),
         _lost_text(state).alias("___raw"))
 
 
-def _typed_codes(frame: pl.DataFrame) -> pl.DataFrame:
-    """Code columns (event type, detail, legal status, ...), typed as `__{col}`."""
-    typed: list[pl.Expr] = []
-    for c in frame.columns:
-        if c in UPPER_CODES:
-            typed.append(nz.upper_code(c).alias(f"__{c}"))
-        elif c == "event_type":
-            typed.append(nz.lower_code(c).alias(f"__{c}"))
-        else:
-            typed.append(nz.clean_text(c).alias(f"__{c}"))
-    out = frame.lazy().with_columns(typed)
-    if "detail" in frame.columns:
-        out = out.with_columns(_detail(pl.col("__event_type"), pl.col("__detail"))
-                               .alias("__detail"))
-    return out.collect()
+def _typed_codes(values: pl.LazyFrame) -> pl.LazyFrame:
+    """A code value as each code column reads it: `__upper` (legal status, ...), `__lower`
+    (event type), `__text` (trimmed); as a `detail`, `__yes_no` (after an immunisation status)
+    and `__check` (after a refusal); and `__reads` (as an event type, which reading it gives
+    the detail after it: 0 `__text`, 1 `__yes_no`, 2 `__check`)."""
+    lower = pl.col("__lower")
+    return values.select(
+        __upper=nz.upper_code("value"), __lower=nz.lower_code("value"),
+        __text=nz.clean_text("value"),
+    ).with_columns(
+        __yes_no=_yes_no(pl.col("__text")), __check=_check(pl.col("__text")),
+        __reads=pl.when(lower == "immunisations_up_to_date").then(pl.lit(1, pl.UInt32))
+        .when(lower.is_in(["declined", "was_not_brought"])).then(pl.lit(2, pl.UInt32))
+        .otherwise(pl.lit(0, pl.UInt32)))
 
 
 CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}
 
 
-def normalise_table(rt: RawTable, kind: str) -> tuple[pl.DataFrame, pl.DataFrame,
-                                                     pl.DataFrame]:
-    """Type one text table: (typed table, its cells, its cell flags)."""
-    spec = EXTRACTS[kind][rt.name]
-    parts: list[pl.DataFrame] = []
-    dates = [c for c, dtype in spec.items() if dtype == pl.Date]
-    if dates:  # -> __{col}, __{col}_state and __{col}_raw
-        parts.append(_by_value(rt.frame, dates, _typed_dates, each=True))
-    if "nhs_number" in spec:
-        parts.append(_by_value(rt.frame, ["nhs_number"], _typed_nhs, each=True))
-    # detail is read with event_type, so the two are typed together
-    codes = [c for c in spec if c in CODE_COLUMNS]
-    if codes:
-        parts.append(_by_value(rt.frame, codes, _typed_codes))
-    wide = rt.frame.hstack([col for part in parts for col in part.get_columns()])
-    done = {c for c in spec if spec[c] == pl.Date or c == "nhs_number" or c in CODE_COLUMNS}
-    wide = wide.with_columns(nz.clean_text(c, nbsp=nz.has_nbsp(wide[c])).alias(f"__{c}")
-                             for c in spec if c not in done)
-    typed = wide.select(
-        pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec]
-    ).cast(table_schema(rt.name))  # type: ignore[arg-type]
-    cells = wide.select("row", *[pl.col(f"__{c}{part}").alias(f"{c}{part}")
-                                 for c in _stateful(spec) for part in ("_state", "_raw")])
-    flags = cell_check.flags(TableCells(kind, rt.name, rt.file, spec, wide.lazy())).collect()
-    return typed, cells, flags
+def _gather(space: _Space, typed: pl.DataFrame, at: dict[str, pl.Series]) -> list[pl.Series]:
+    """The typed columns of a table's rows: `at` is each column's row positions in `typed`.
+    Dates and NHS numbers: each column its own copy of the typed columns (`__x` ->
+    `__{col}x`). Codes: `__{col}`, a detail read as its row's event type says
+    (`_typed_codes`)."""
+    if space.typer is not _typed_codes:
+        return [s.alias(f"__{c}{s.name[2:]}") for c, pos in at.items()
+                for s in typed[pos].get_columns()]
+    out = [typed["__upper" if c in UPPER_CODES else "__lower" if c == "event_type"
+                 else "__text"].gather(pos).alias(f"__{c}")
+           for c, pos in at.items() if c != "detail"]
+    if "detail" in at:  # the three readings of every value end to end, picked by position
+        readings = pl.concat([typed["__text"], typed["__yes_no"], typed["__check"]])
+        reads = typed["__reads"].gather(at["event_type"])
+        out.append(readings.gather(reads * typed.height + at["detail"]).alias("__detail"))
+    return out
 
 
-def _detail(event_type: pl.Expr, detail: pl.Expr) -> pl.Expr:
-    """Canonical `detail`: Y/N for immunisation status, iha/rha/dental for declined and WNB."""
+def normalise_tables(rts: list[RawTable], kind: str
+                     ) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+    """Type text tables of one extract: for each, (typed table, its cells, its cell flags).
+
+    Dates, NHS numbers and codes repeat a lot (a few thousand distinct dates and a few dozen
+    event types in a million events), so each distinct value is typed once: a table's columns
+    of one space are cast to a categorical type of their own, which numbers the distinct
+    values as it meets them; those are typed, and every row takes the typed values at its
+    number. The other columns are trimmed row by row. Each step is one query per table, all
+    run at once (`pl.collect_all`), so polars spreads the work over its threads.
+    """
+    specs = [EXTRACTS[kind][rt.name] for rt in rts]
+    spaces = [_spaces(spec) for spec in specs]
+    texts = [[c for c in spec if not any(c in s.cols for s in sp)]
+             for spec, sp in zip(specs, spaces, strict=True)]
+    found = pl.collect_all(
+        [rt.frame.lazy().select(pl.col(c).cast(s.dtype) for s in sp for c in s.cols)
+         for rt, sp in zip(rts, spaces, strict=True)]
+        + [rt.frame.lazy().select(pl.col(c).str.contains("\u00a0", literal=True).any()
+                                  for c in tx) for rt, tx in zip(rts, texts, strict=True)])
+    coded, has_nbsp = found[:len(rts)], found[len(rts):]
+    distinct = [[_distinct(frame, s) for s in sp] for frame, sp in zip(coded, spaces, strict=True)]
+    typed = iter(pl.collect_all([s.typer(d.lazy()) for sp, ds in zip(spaces, distinct, strict=True)
+                                 for s, d in zip(sp, ds, strict=True)]))
+    plans: list[pl.LazyFrame] = []
+    for rt, sp, frame, tx, nb in zip(rts, spaces, coded, texts, has_nbsp, strict=True):
+        columns: list[pl.Series] = []
+        for s in sp:
+            t = next(typed)  # its last row: a blank cell's
+            columns += _gather(s, t, {c: frame[c].to_physical().fill_null(t.height - 1)
+                                      for c in s.cols})
+        plans.append(rt.frame.hstack(columns).lazy().with_columns(
+            nz.clean_text(c, nbsp=bool(nb[c].item())).alias(f"__{c}") for c in tx))
+    wide = pl.collect_all(plans)
+    flags = pl.collect_all([cell_check.flags(TableCells(kind, rt.name, rt.file, spec, w.lazy()))
+                            for rt, spec, w in zip(rts, specs, wide, strict=True)])
+    return [(w.select(pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec])
+             .cast(table_schema(rt.name)),  # type: ignore[arg-type]
+             w.select("row", *[pl.col(f"__{c}{part}").alias(f"{c}{part}")
+                               for c in _stateful(spec) for part in ("_state", "_raw")]), f)
+            for rt, spec, w, f in zip(rts, specs, wide, flags, strict=True)]
+
+
+def _yes_no(detail: pl.Expr) -> pl.Expr:
+    """An immunisation status as Y or N (as it is when neither)."""
     up = detail.str.to_uppercase()
-    yn = (pl.when(up.is_in(nz.YES)).then(pl.lit("Y"))
-          .when(up.is_in(nz.NO)).then(pl.lit("N")).otherwise(detail))
+    return (pl.when(up.is_in(nz.YES)).then(pl.lit("Y"))
+            .when(up.is_in(nz.NO)).then(pl.lit("N")).otherwise(detail))
+
+
+def _check(detail: pl.Expr) -> pl.Expr:
+    """The check a refusal names: iha, rha, dental or health_assessment (lower case, without
+    spaces, underscores or hyphens, when none)."""
     low = detail.str.to_lowercase().str.replace_all(r"[\s_\-]+", "")
-    assessment = low.replace({"initialhealthassessment": "iha", "reviewhealthassessment": "rha",
-                              "dentalcheck": "dental", "dentist": "dental",
-                              "healthassessment": "health_assessment"})
-    return (pl.when(event_type == "immunisations_up_to_date").then(yn)
-            .when(event_type.is_in(["declined", "was_not_brought"])).then(assessment)
-            .otherwise(detail))
+    return low.replace({"initialhealthassessment": "iha", "reviewhealthassessment": "rha",
+                        "dentalcheck": "dental", "dentist": "dental",
+                        "healthassessment": "health_assessment"})

@@ -54,6 +54,12 @@ def has_nbsp(values: pl.Series) -> bool:
 
 
 def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Add `__parsed` (Date) and `__state` for a text column of dirty dates (see
+    `parse_dates_lazy`)."""
+    return parse_dates_lazy(frame.lazy(), col).collect()
+
+
+def parse_dates_lazy(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
     """Add `__parsed` (Date) and `__state` for a text column of dirty dates.
 
     `__state` is 'blank', 'ok', 'placeholder' or 'unparseable'; `__parsed` is null unless 'ok'.
@@ -69,7 +75,7 @@ def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     def num(e: pl.Expr) -> pl.Expr:
         return e.cast(pl.Int32, strict=False)
 
-    staged = frame.lazy().with_columns(__s=clean_text(col)).with_columns(
+    return frame.with_columns(__s=clean_text(col)).with_columns(
         __iso=pl.col("__s").str.extract_groups(_ISO),
         __comp=pl.col("__s").str.extract_groups(_COMPACT),
         __uk=pl.col("__s").str.extract_groups(_UK),
@@ -103,7 +109,6 @@ def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
         __parsed=pl.when(pl.col("__state") == "ok").then(pl.col("__parsed")),
     ).drop("__s", "__iso", "__comp", "__uk", "__named", "__serial", "__mname", "__y", "__m",
            "__d")
-    return staged.collect()
 
 
 def parse_date_values(values: list[str | None]) -> list:
@@ -128,7 +133,11 @@ def nhs_digits(col: str) -> pl.Expr:
     shows of a long number) has lost digits: it gives no candidate, so the number is invalid
     (docs/rules.md §12 "NHS numbers in exponent form"). Guessing the lost digits would pass the
     check digit one time in eleven."""
-    s = clean_text(col)
+    return _digits(clean_text(col))
+
+
+def _digits(s: pl.Expr) -> pl.Expr:
+    """`nhs_digits` of text already trimmed (`clean_text`)."""
     mantissa = s.str.extract(_SCI, 1)
     significant = (mantissa.str.replace(".", "", literal=True).str.strip_chars_start("0")
                    .str.len_chars())
@@ -141,16 +150,25 @@ def nhs_digits(col: str) -> pl.Expr:
 
 
 def nhs_numbers(frame: pl.DataFrame, col: str) -> pl.DataFrame:
-    """Add `__valid` (bool) and `__nhs` (the 10 digits when valid, else null) for a raw column.
+    """Add `__valid` (bool) and `__nhs` (the 10 digits when valid, else null) for a raw column
+    (see `nhs_numbers_lazy`)."""
+    return nhs_numbers_lazy(frame.lazy(), col).collect()
+
+
+def nhs_numbers_lazy(frame: pl.LazyFrame, col: str, *, trimmed: bool = False
+                     ) -> pl.LazyFrame:
+    """Add `__valid` (bool) and `__nhs` (the 10 digits when valid, else null) for a raw column
+    (`trimmed`: already `clean_text`).
 
     Staged so the digit cleaning runs once per row (an expression that repeats a complex
     sub-expression is re-evaluated each time); callers should pass distinct values.
     """
-    return (frame.lazy().with_columns(__digits=nhs_digits(col))
+    digits = _digits(pl.col(col)) if trimmed else nhs_digits(col)
+    return (frame.with_columns(__digits=digits)
             .with_columns(__n=_nhs_int(pl.col("__digits")))
             .with_columns(__valid=_nhs_check(pl.col("__n")))
             .with_columns(__nhs=pl.when(pl.col("__valid")).then(pl.col("__digits")))
-            .drop("__digits", "__n").collect())
+            .drop("__digits", "__n"))
 
 
 def nhs_valid(digits: pl.Expr) -> pl.Expr:
