@@ -76,6 +76,8 @@ class _Formats:
 
     def __call__(self, **props: Any) -> Any:
         key = tuple(sorted((k, v) for k, v in props.items() if v is not None and v is not False))
+        if not key:  # the default look: no Format, so no style written for the cell
+            return None
         if key not in self._made:
             self._made[key] = self._wb.add_format(dict(key))
         return self._made[key]
@@ -93,7 +95,7 @@ def _put(ws: Worksheet, fmt: _Formats, row: int, col: int, value: Any, **props: 
     elif isinstance(value, date):
         ws.write_number(row, col, (value - EPOCH).days, fmt(**props, num_format=DATE_FORMAT))
     else:
-        ws.write_number(row, col, value, fmt(**props) if props else None)
+        ws.write_number(row, col, value, fmt(**props))
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,7 +115,8 @@ class Col:
 
 def _cells(df: pl.DataFrame, cols: Sequence[Col]) -> pl.DataFrame:
     """Each column in the form its cells take: text (NHS numbers grouped `943 476 5919`,
-    booleans Yes/No, made safe) or a number (dates as Excel serial days)."""
+    booleans Yes/No, made safe; empty text null) or a number (dates as Excel serial days); and
+    the `red_when` columns, as they are."""
     exprs = []
     for c in cols:
         v = pl.col(c.name)
@@ -127,8 +130,11 @@ def _cells(df: pl.DataFrame, cols: Sequence[Col]) -> pl.DataFrame:
             e = _safe_text(v.str.replace(r"^(\d{3})(\d{3})(\d{4})$", "$1 $2 $3"))
         else:
             e = _safe_text(v)
+        if c.kind not in ("date", "int"):
+            e = pl.when(e != "").then(e)  # empty text: no cell
         exprs.append(e.alias(c.name))
-    return df.select(exprs)
+    red = {c.red_when for c in cols if c.red_when}
+    return df.select(*exprs, *(pl.col(r).fill_null(False) for r in red))
 
 
 def _widths(df: pl.DataFrame, cols: Sequence[Col]) -> list[float]:
@@ -150,14 +156,34 @@ def _widths(df: pl.DataFrame, cols: Sequence[Col]) -> list[float]:
     return out
 
 
+def _styled(frame: pl.DataFrame, c: Col) -> dict[tuple[Any, ...], tuple[list[int], list[Any]]]:
+    """The column's cells grouped by their look: (fill, quote prefix, empty) -> (sheet rows,
+    values). Empty cells are left out, but for an empty red one (a missing stage)."""
+    v = pl.col(c.name)
+    fill = pl.lit(c.fill, pl.String)
+    if c.kind == "severity":
+        fill = v.replace_strict(TONE, default=fill, return_dtype=pl.String)
+    if c.red_when:
+        fill = pl.when(pl.col(c.red_when)).then(pl.lit(RED)).otherwise(fill)
+    text = c.kind not in ("date", "int")
+    quote = v.str.contains(FORMULA_START).fill_null(False) if text else pl.lit(False)
+    cells = (frame.select(pl.int_range(1, pl.len() + 1).alias("r"), v.alias("v"),
+                          fill.alias("fill"), quote.alias("quote"), v.is_null().alias("empty"))
+             .filter(~pl.col("empty") | (pl.col("fill") == RED).fill_null(False)))
+    if cells.height == 0:
+        return {}
+    return {k: (p["r"].to_list(), p["v"].to_list()) for k, p in
+            cells.partition_by("fill", "quote", "empty", as_dict=True,
+                               include_key=False).items()}
+
+
 def _data_sheet(wb: Workbook, fmt: _Formats, title: str, df: pl.DataFrame,
                 cols: Sequence[Col], note: str | None = None) -> None:
     """One filterable table: bold header row (frozen), autofilter over the data, column widths
-    and print setup. `note` goes to the right of the header."""
+    and print setup. `note` goes to the right of the header. Each column is written in a few
+    runs of cells that look alike: one Format each, no decision per cell."""
     ws = wb.add_worksheet(title)
     frame = _cells(df.head(MAX_DATA_ROWS), cols)
-    red = {c.name: df.head(MAX_DATA_ROWS)[c.red_when].fill_null(False).to_list()
-           for c in cols if c.red_when}
     for i, (c, w) in enumerate(zip(cols, _widths(frame, cols), strict=True)):
         ws.set_column(i, i, w)
         ws.write_string(0, i, c.header, fmt(bold=True, bg_color=HEADER_FILL))
@@ -169,33 +195,30 @@ def _data_sheet(wb: Workbook, fmt: _Formats, title: str, df: pl.DataFrame,
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
 
+    text = [c.name for c in cols if c.kind not in ("date", "int")]
+    quoted = set()  # the text columns with a cell that could be read as a formula
+    if text and frame.height:
+        any_ = frame.select(pl.col(text).str.contains(FORMULA_START).any()).row(0)
+        quoted = {n for n, q in zip(text, any_, strict=True) if q}
     for i, c in enumerate(cols):
-        values = frame[c.name].to_list()
-        reds = red.get(c.name)
-        if c.kind in ("date", "int"):
-            num = DATE_FORMAT if c.kind == "date" else None
-            f = fmt(num_format=num, bg_color=c.fill, align="center")
-            f_red = fmt(num_format=num, bg_color=RED, align="center")
-            for r, v in enumerate(values, 1):
-                if reds and reds[r - 1]:
-                    ws.write(r, i, v, f_red)  # a missing stage: an empty red cell
-                elif v is not None:
-                    ws.write_number(r, i, v, f)
+        number = c.kind in ("date", "int")
+        look = {"num_format": DATE_FORMAT if c.kind == "date" else None,
+                "align": "center" if number else None}
+        write = ws.write_number if number else ws.write_string  # text: always a string cell
+        if c.kind != "severity" and not c.red_when and c.name not in quoted:
+            f = fmt(**look, bg_color=c.fill)  # one look for the whole column
+            for r, v in enumerate(frame[c.name].to_list(), 1):
+                if v is not None:
+                    write(r, i, v, f)
             continue
-        f, f_red = fmt(bg_color=c.fill), fmt(bg_color=RED)
-        by_value = {k: fmt(bg_color=fill) for k, fill in TONE.items()}
-        for r, v in enumerate(values, 1):
-            if reds and reds[r - 1]:
-                ws.write_string(r, i, v or "", f_red)
-            elif v:  # empty text: no cell
-                ws.write_string(r, i, v, by_value.get(v, f) if c.kind == "severity" else f)
-        # The few cells that could be read as a formula again, with the quote prefix.
-        guarded = (frame.select(pl.col(c.name)).with_row_index("r", 1)
-                   .filter(pl.col(c.name).str.contains(FORMULA_START)))
-        for r, v in guarded.iter_rows():
-            fill = TONE.get(v, c.fill) if c.kind == "severity" else c.fill
-            fill = RED if reds and reds[r - 1] else fill
-            ws.write_string(r, i, v, fmt(bg_color=fill, quote_prefix=True))
+        for (fill, quote, empty), (rows, values) in _styled(frame, c).items():
+            f = fmt(**look, bg_color=fill, quote_prefix=quote)
+            if empty:  # a missing stage: an empty red cell
+                for r in rows:
+                    ws.write_blank(r, i, None, f)
+            else:
+                for r, v in zip(rows, values, strict=True):
+                    write(r, i, v, f)
 
 
 CHILD = [Col("child_id", "Child ID"), Col("nhs_number", "NHS number", "nhs"),
