@@ -83,8 +83,7 @@ def _data_sheets(wb: Workbook, fmt: Formats, wl: Worklist) -> None:
     ])
     data_sheet(wb, fmt, "Not known to health", wl.not_known, [
         *CHILD,
-        Col("reason", "Why", max_width=70),
-        Col("in_care", "In care", "bool"),
+        Col("reason", "Why", max_width=70),  # all in care (docs/rules.md §9.5): no column
         Col("period_start", "Period start", "date"),
         Col("clock_start", "Clock start", "date"),
         Col("days", "Days since clock start", "int"),
