@@ -201,8 +201,9 @@ def data_sheet(wb: Workbook, fmt: Formats, title: str, df: pl.DataFrame,
         quoted = {n for n, q in zip(text, found, strict=True) if q}
     for i, c in enumerate(cols):
         number = c.kind in NUMBER_KINDS
+        # dates centred; other numbers right-aligned, as Excel shows them with no Format
         look = {"num_format": NUMBER_KINDS.get(c.kind),
-                "align": "center" if c.kind in ("date", "int") else None}
+                "align": "center" if c.kind == "date" else None}
         write = ws.write_number if number else ws.write_string  # text: always a string cell
         if not c.tones and not c.red_when and c.name not in quoted:
             f = fmt(**look, bg_color=c.fill)  # one look for the whole column
