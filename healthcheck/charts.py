@@ -33,5 +33,7 @@ def figure_chart(wb: Workbook, ws: Worksheet, kind: str, header: int, n: int,
         chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
     width, at_row, at_col = place
-    chart.set_size({"width": width, "height": 380})
+    # bars: room for each category's bars and its label, whatever the number of figures
+    height = 380 if kind == "column" else max(240, 100 + 12 * len(series) * n)
+    chart.set_size({"width": width, "height": height})
     ws.insert_chart(at_row, at_col, chart)

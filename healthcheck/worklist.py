@@ -10,8 +10,8 @@ docs/rules.md §9.5. The sheets:
 - Due soon: children in care with an RHA or dental check `due_soon` (§4 R3, R4), or an IHA still
   `due` within the horizon (`iha_due_soon`, §4 R2); soonest first. Both sheets show the child's
   missing doses beside each check, so they can be caught up at the appointment.
-- Pathway: every case child whose clock started in the figures' period, one row each: the IHA
-  pathway's stages (docs/rules.md §4 R7) side by side, each with whether it was late
+- Pathway: every case child in care whose clock started in the figures' period, one row each:
+  the IHA pathway's stages (docs/rules.md §4 R7) side by side, each with whether it was late
   (`*_late`), and the agency that held a late or overdue IHA; overdue IHAs first, then late,
   then due.
 - Not known to health: children in care with no health record (`case_only`, docs/rules.md §5),
@@ -88,6 +88,16 @@ MEASURES: dict[str, tuple[str, str]] = {
         "OC2: development assessment, under 5s (%)",
         "Children under 5 looked after for 12 months or more with an up-to-date development "
         "assessment. Not yet measured locally.",
+    ),
+    "oc2_year_end_health_assessment_done_pct": (
+        "Year end: health assessment already done (%)",
+        "Children forecast to be in the OC2 cohort at the year end with an IHA or RHA already "
+        "done in its 12 months: the least the year-end figure can be (Year end sheet).",
+    ),
+    "oc2_year_end_teeth_check_done_pct": (
+        "Year end: dental check already done (%)",
+        "Children forecast to be in the OC2 cohort at the year end with a dental check already "
+        "done in its 12 months: the least the year-end figure can be (Year end sheet).",
     ),
     **AGENCY_LABELS,
     "notification_mean_wd": (
@@ -231,14 +241,21 @@ def change_sheet(changes: pl.DataFrame, children: pl.DataFrame) -> pl.DataFrame:
 
 def trend_sheet(trend: pl.DataFrame) -> pl.DataFrame:
     """The trend, health source, one row per month end: `as_of`, then per percentage measure
-    (MEASURES' order) its value now and the value reported then."""
+    (MEASURES' order) its value now, the value reported then and, where England has one, the
+    England figure (`{measure}__england`)."""
     pct = [m for m in MEASURES if m.endswith("_pct") and m in set(trend["measure"])]
     h = trend.filter(pl.col("source") == "health", pl.col("measure").is_in(pct))
     now = h.pivot("measure", index="as_of", values="value")
     then = h.pivot("measure", index="as_of", values="reported").rename(
         {m: f"{m}__reported" for m in pct})
-    cols = [c for m in pct for c in (m, f"{m}__reported")]
-    return now.join(then, on="as_of", how="left").sort("as_of").select("as_of", *cols)
+    with_england = set(h.filter(pl.col("england").is_not_null())["measure"])
+    england = (h.filter(pl.col("measure").is_in(with_england))
+               .pivot("measure", index="as_of", values="england")
+               .rename({m: f"{m}__england" for m in with_england}))
+    cols = [c for m in pct for c in (m, f"{m}__reported", f"{m}__england")
+            if not c.endswith("__england") or m in with_england]
+    return (now.join(then, on="as_of", how="left").join(england, on="as_of", how="left")
+            .sort("as_of").select("as_of", *cols))
 
 
 NEED_LABEL = {"health_assessment": "Health assessment", "teeth_check": "Dental check",
@@ -249,7 +266,8 @@ def year_end_sheet(forecast: pl.DataFrame, children: pl.DataFrame, as_of: date) 
     """Who must be seen by the year end for the OC2 figures to hold: the forecast's children
     (oc2_forecast.csv) in care at as-of with something still needed. `due`: the earliest due
     date of what is needed (the RHA's for a health assessment, the dental check's for teeth;
-    immunisations have none), `days` left to it (negative: overdue), `need_count`; earliest
+    immunisations have none), `days` left to it (negative: overdue, and `late`), `need_count`;
+    earliest
     due first (none last), then most needs, then child_id. `needs` in words."""
     in_care = children.filter(IN_CARE).select("child_id")
     needs = pl.col("needs").str.split(";")
@@ -265,7 +283,7 @@ def year_end_sheet(forecast: pl.DataFrame, children: pl.DataFrame, as_of: date) 
               nulls_last=True)
         .select("child_id", "nhs_number", "needs", "need_count", "due", "days",
                 "health_assessment_done", "teeth_check_done", "immunisations_up_to_date",
-                "rha_due", "dental_due")
+                "rha_due", "dental_due", (pl.col("days") < 0).fill_null(False).alias("late"))
     )
 
 
@@ -373,7 +391,8 @@ def counts(children: pl.DataFrame, *, overdue: pl.DataFrame, due_soon: pl.DataFr
         ("Immunisations decided from vaccine records", basis.get("vaccines", 0), None, None),
         ("  of whom with doses missing", over.get("Immunisations", 0), "overdue", "Overdue"),
         ("Immunisations decided from a Y/N status", basis.get("status", 0), None, None),
-        ("Came into care in the period (IHA pathway)", pathway.height, None, "Pathway"),
+        ("Came into care in the period, in care now (IHA pathway)", pathway.height, None,
+         "Pathway"),
         ("  of whom IHA late or overdue", int(pathway["iha_late"].sum()), "overdue", "Pathway"),
         ("Not known to health", not_known.height, None, "Not known to health"),
         ("Where health and case records disagree", disagreements.height, None,

@@ -12,7 +12,7 @@ ON_TIME_LABELS: dict[str, tuple[str, str]] = {
     "request_on_time_pct": (
         "IHA requests received on time (%)",
         "Children who came into care in the period whose IHA request reached health within the "
-        "target working days, of those requested or overdue (docs/rules.md R7).",
+        "target working days, of those requested or overdue.",
     ),
     "report_on_time_pct": (
         "IHA reports returned on time (%)",
@@ -42,11 +42,13 @@ AGENCY_MEASURES = tuple(AGENCY_LABELS)
 
 def pathway(children: pl.DataFrame, period_start: date | None,
             period_end: date | None) -> pl.DataFrame:
-    """Every case child whose clock started in the period (either bound may be open), with the
-    IHA pathway's stages and `*_late` for each stage that was late or missing (docs/rules.md
+    """Every case child in care at as-of whose clock started in the period (either bound may
+    be open; docs/rules.md §9.5: the nurse's sheets list children in care), with the IHA
+    pathway's stages and `*_late` for each stage that was late or missing (docs/rules.md
     §4 R7); overdue IHAs first, then late, then due, then the rest, earliest clock first."""
     clock = pl.col("clock_start")
-    in_p = (clock.is_not_null() & (pl.col("match_status") != "health_only").fill_null(True)
+    in_p = (clock.is_not_null() & pl.col("in_care").fill_null(False)
+            & (pl.col("match_status") != "health_only").fill_null(True)
             & (clock >= (period_start or date.min)) & (clock <= (period_end or date.max)))
 
     def late(col: str, bad: tuple[str, ...] = ("late", "missing")) -> pl.Expr:

@@ -323,9 +323,9 @@ def test_long_and_illegal_text(tmp_path: Path) -> None:
 
 
 def test_sheet_cut_at_excel_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import healthcheck.workbook as wbmod
+    import healthcheck.xlsx_sheet as xs
 
-    monkeypatch.setattr(wbmod, "MAX_DATA_ROWS", 2)
+    monkeypatch.setattr(xs, "MAX_DATA_ROWS", 2)
     path = tmp_path / "cut.xlsx"
     write_workbook(path, children=children_frame(), flags=flags_frame(), kpis=kpis_frame(),
                    disagreements=dis_frame(), as_of=AS_OF)
@@ -423,7 +423,8 @@ def test_pathway_sheet_late_stages_red_and_agency_chart(tmp_path: Path) -> None:
     body = rows(ws)[1:]
     assert [r[h["Child ID"]] for r in body] == ["L1", "T1"]  # overdue first; OLD not in P
     assert body[1][h["IHA requested"]].date() == date(2025, 12, 23)  # a real date
-    assert body[0][h["Delay held by"]] == "la"
+    assert body[0][h["Delay held by"]] == "LA"  # codes in words
+    assert body[0][h["Request"]] == "Missing" and body[1][h["Report"]] == "Late"
 
     def fill(r: int, header: str) -> str:
         return ws.cell(row=r + 2, column=h[header] + 1).fill.fgColor.rgb[-6:]
@@ -433,7 +434,7 @@ def test_pathway_sheet_late_stages_red_and_agency_chart(tmp_path: Path) -> None:
     assert fill(0, "Notified") != "FFC7CE"
     assert fill(1, "Report returned") == "FFC7CE" and fill(1, "IHA done") != "FFC7CE"
     summary = {r[0]: r for r in rows(openpyxl.load_workbook(path)["Summary"]) if r[0]}
-    assert summary["Came into care in the period (IHA pathway)"][1] == 2
+    assert summary["Came into care in the period, in care now (IHA pathway)"][1] == 2
     assert summary["Late IHAs held by the LA (%)"][1:3] == (100.0, 100.0)
     with zipfile.ZipFile(path) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -442,3 +443,42 @@ def test_pathway_sheet_late_stages_red_and_agency_chart(tmp_path: Path) -> None:
     assert len(charts) == 2
     assert 'barDir val="bar"' in agency and len(re.findall(r"<(?:c:)?ser>", agency)) == 2
     assert len(re.findall(r"<(?:c:)?ser>", main)) == 3
+
+
+def test_styled_columns_keep_hostile_text_a_string(tmp_path: Path) -> None:
+    """Text through a coloured column (a late Pathway stage, in words) is a string cell with the
+    quote prefix all the same; the nurse's codes read as words; a missing stage is red."""
+    kids = pl.DataFrame([
+        child("L1", clock_start=date(2026, 1, 5), iha_due=date(2026, 2, 2),
+              iha_status="overdue", request_status="missing", delay_agency=HOSTILE[0]),
+        child("L2", clock_start=date(2026, 1, 6), iha_status="due", request_status=HOSTILE[2],
+              delay_agency=None),
+    ], schema=CHILD_COLS)
+    path = tmp_path / "p.xlsx"
+    write_workbook(path, children=kids, flags=pl.DataFrame(schema=FLAG_COLS), kpis=kpis_frame(),
+                   disagreements=pl.DataFrame(schema=DIS_COLS), as_of=AS_OF)
+    ws = openpyxl.load_workbook(path)["Pathway"]
+    h = header_index(ws)
+    held = ws.cell(2, h["Delay held by"] + 1)
+    assert held.value == HOSTILE[0] and held.data_type == "s" and held.quotePrefix
+    assert held.fill.fgColor.rgb.endswith("FFC7CE")
+    req = ws.cell(3, h["Request"] + 1)
+    assert req.value == HOSTILE[2] and req.data_type == "s" and req.quotePrefix
+    assert ws.cell(2, h["IHA"] + 1).value == "Overdue"
+    assert ws.cell(2, h["IHA requested"] + 1).fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws.cell(2, h["IHA due"] + 1).is_date
+
+
+def test_summary_year_end_figures_read_as_words(tmp_path: Path) -> None:
+    kpis = pl.concat([kpis_frame(), pl.DataFrame([
+        {"measure": m, "source": "health", "numerator": 3, "denominator": 4, "value": 75.0,
+         "period_start": date(2026, 4, 1), "period_end": date(2027, 3, 31), "as_of": AS_OF}
+        for m in ("oc2_year_end_health_assessment_done_pct",
+                  "oc2_year_end_teeth_check_done_pct")], schema=KPI_COLS)])
+    path = tmp_path / "y.xlsx"
+    write_workbook(path, children=children_frame(), flags=flags_frame(), kpis=kpis,
+                   disagreements=dis_frame(), as_of=AS_OF)
+    labels = [r[0] for r in rows(openpyxl.load_workbook(path)["Summary"])]
+    assert "Year end: health assessment already done (%)" in labels
+    assert "Year end: dental check already done (%)" in labels
+    assert not any(str(v).startswith("oc2_") for v in labels)

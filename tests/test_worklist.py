@@ -169,7 +169,7 @@ def test_worklist_counts() -> None:
     assert got["Not known to health"] == (1, None, "Not known to health")
     assert got["Data-quality flags: errors"][0] == 1  # DATE_MISMATCH is a disagreement
     assert got["Where health and case records disagree"][0] == 0
-    assert got["Came into care in the period (IHA pathway)"] == (0, None, "Pathway")
+    assert got["Came into care in the period, in care now (IHA pathway)"] == (0, None, "Pathway")
     assert list(got) == wl.counts["label"].to_list() and wl.counts.height == 18
     assert counts(kids.clear(), overdue=wl.overdue.clear(), due_soon=wl.due_soon.clear(),
                   pathway=wl.pathway.clear(),
@@ -320,7 +320,7 @@ def test_year_end_sheet_in_care_still_needed_earliest_due_then_most_needs() -> N
 def test_pathway_children_of_the_period_late_stages_marked() -> None:
     # Period 1 Apr 2025 .. 31 Mar 2026. P1: IHA overdue (request missing: held by the LA);
     # P2: IHA late, report late, the child not brought (carer); P3: all on time; P4: clock the
-    # day before the period; P5: no clock; P6: a health-only row.
+    # day before the period; P5: no clock; P6: a health-only row; P7, P8: not in care at as-of.
     kids = children(
         {"child_id": "P3", "clock_start": date(2025, 4, 1), "iha_status": "on_time",
          "notification_status": "on_time", "request_status": "on_time",
@@ -334,6 +334,11 @@ def test_pathway_children_of_the_period_late_stages_marked() -> None:
         {"child_id": "P4", "clock_start": date(2025, 3, 31), "iha_status": "overdue"},
         {"child_id": "P5", "iha_status": "not_required"},
         {"child_id": None, "match_status": "health_only", "clock_start": date(2025, 6, 1)},
+        # came into care in the period and left (or care unknown): not the nurse's to chase
+        {"child_id": "P7", "clock_start": date(2025, 6, 2), "iha_status": "overdue",
+         "in_care": False},
+        {"child_id": "P8", "clock_start": date(2025, 6, 2), "iha_status": "overdue",
+         "in_care": None},
     )
     got = pathway(kids, date(2025, 4, 1), AS_OF)
     assert got.select("child_id", "notification_late", "request_late", "iha_late",
@@ -352,7 +357,7 @@ def test_pathway_children_of_the_period_late_stages_marked() -> None:
     assert wl.pathway.columns[:4] == ["child_id", "nhs_number", "forename", "surname"]
     assert wl.pathway.filter(pl.col("child_id") == "P2")["surname"].to_list() == ["Lee"]
     got_counts = {label: n for label, n, _, _ in wl.counts.rows()}
-    assert got_counts["Came into care in the period (IHA pathway)"] == 3
+    assert got_counts["Came into care in the period, in care now (IHA pathway)"] == 3
     assert got_counts["  of whom IHA late or overdue"] == 2
 
 

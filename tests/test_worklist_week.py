@@ -85,3 +85,36 @@ def test_workbook_has_changes_and_trend_with_a_line_chart(tmp_path: Path) -> Non
                    kpis=pl.DataFrame(schema=KPI_SCHEMA),
                    disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF)
     assert "Changes" not in openpyxl.load_workbook(path).sheetnames
+
+
+def test_changes_in_words_coloured_and_trend_with_england(tmp_path: Path) -> None:
+    """The Changes sheet reads as words (`due_soon` -> "Due soon", `iha` -> "IHA"), newly
+    overdue red and newly due soon amber; the Trend shows each percentage to one decimal, with
+    England's figure beside the measures that have one."""
+    trend = pl.concat([trend_rows(), pl.DataFrame(
+        [("oc2_teeth_check_pct", "health", d, date(d.year - 1, d.month, 1), d, 7, 10, 70.0,
+          None, 81.0) for d in (date(2026, 2, 28), AS_OF)], schema=TREND_SCHEMA, orient="row")])
+    wl = worklist(children=kids(), flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                  disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                  horizon_days=28, trend=trend)
+    assert wl.trend is not None
+    assert wl.trend.columns[-3:] == ["oc2_teeth_check_pct", "oc2_teeth_check_pct__reported",
+                                     "oc2_teeth_check_pct__england"]
+    path = tmp_path / "w.xlsx"
+    write_workbook(path, children=kids(), flags=pl.DataFrame(schema=FLAG_SCHEMA),
+                   kpis=pl.DataFrame(schema=KPI_SCHEMA),
+                   disagreements=pl.DataFrame(schema=DISAGREEMENT_SCHEMA), as_of=AS_OF,
+                   names=NAMES, changes=change_rows(), trend=trend)
+    wb = openpyxl.load_workbook(path)
+    ch = [[c.value for c in r] for r in wb["Changes"].iter_rows(min_row=2)]
+    assert [r[4:8] for r in ch] == [["Newly overdue", "IHA", "Due", "Overdue"],
+                                    ["Newly due soon", "Dental", "In date", "Due soon"],
+                                    ["Done", "RHA", "Overdue", "In date"]]
+    fills = [wb["Changes"].cell(r, 5).fill.fgColor.rgb[-6:] for r in (2, 3, 4)]
+    assert fills[:2] == ["FFC7CE", "FFEB9C"] and fills[2] not in ("FFC7CE", "FFEB9C")
+    tr = wb["Trend"]
+    head = [c.value for c in tr[1]]
+    assert head[-3:] == ["OC2: dental check in last 12 months (%)", "reported then",
+                         "England 2025"]
+    assert tr.cell(2, len(head)).value == 81.0 and tr.cell(2, 2).number_format == "0.0"
+    assert tr.cell(2, 1).is_date
