@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import overload
 
 import holidays
 import polars as pl
 
 FIRST_YEAR, LAST_YEAR = 1995, 2050  # every clock start of a child in care today
+
+# The as-of date a rule is evaluated at: one date, or a column (`pl.col("as_of")`) when the
+# rules are evaluated at several dates at once (the trend, the revisions: docs/rules.md §9).
+AsOf = date | pl.Expr
+
+
+def as_expr(as_of: AsOf) -> pl.Expr:
+    """The as-of date as an expression (a literal for one date)."""
+    return as_of if isinstance(as_of, pl.Expr) else pl.lit(as_of)
 
 
 @lru_cache(maxsize=8)
@@ -46,7 +56,16 @@ def add_months_date(d: date, n: int) -> date:
     return pl.select(add_months(pl.lit(d), n)).item()  # type: ignore[no-any-return]
 
 
-def year_start(as_of: date) -> date:
+@overload
+def year_start(as_of: date) -> date: ...
+@overload
+def year_start(as_of: pl.Expr) -> pl.Expr: ...
+@overload
+def year_start(as_of: AsOf) -> AsOf: ...
+def year_start(as_of: AsOf) -> AsOf:
     """First day of "the 12 months up to as-of": as-of - 12 months + 1 day (31 Mar 2025 ->
-    1 Apr 2024, the DfE year). Used for the default period and for OC2."""
+    1 Apr 2024, the DfE year). Used for the default period and for OC2. A column gives a
+    column."""
+    if isinstance(as_of, pl.Expr):
+        return add_months(as_of, -12) + pl.duration(days=1)
     return add_months_date(as_of, -12) + timedelta(days=1)

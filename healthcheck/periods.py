@@ -61,7 +61,8 @@ def periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date,
     )
 
 
-def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+def latest_periods(episodes: pl.DataFrame | pl.LazyFrame,
+                   as_of: date | pl.DataFrame) -> pl.LazyFrame:
     """Per child: its latest period started on or before as-of, in_care, oc2_cohort and
     before_extract (see `periods`).
 
@@ -69,7 +70,12 @@ def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Laz
     OC2 cohort [DfE SSDA903]: in care, looked after for the whole of the 12 months up to as-of
     (the period started on or before their first day, as-of - 12 months + 1 day) and no V3/V4
     episode in them (end blank or on/after that day). See docs/rules.md §4 R6.
+
+    `as_of` a frame of dates (column as_of): the same at each of them, one row per child and
+    as-of, with as_of (the trend and the revisions, docs/rules.md §9).
     """
+    if not isinstance(as_of, date):
+        return _latest_at_each(episodes, as_of.get_column("as_of").unique().sort())
     ep = usable_episodes(episodes, as_of).cache()
     year_ago = year_start(as_of)
     covers = pl.col("end_date").is_null() | (pl.col("end_date") > as_of)
@@ -86,3 +92,43 @@ def latest_periods(episodes: pl.DataFrame | pl.LazyFrame, as_of: date) -> pl.Laz
         & ~pl.col("short_break_in_year"),
     ).select("child_id", "period_start", "period_end", "clock_start", "in_care", "oc2_cohort",
               "before_extract")
+
+
+def _latest_at_each(episodes: pl.DataFrame | pl.LazyFrame, dates: pl.Series) -> pl.LazyFrame:
+    """`latest_periods` at each of `dates` (sorted). A child's usable episodes at a date are
+    its first ones in `usable_episodes`'s order, so each episode carries what `latest_periods`
+    finds when it is the last usable one: its period's start, first rne and clock so far, and
+    the latest end so far of any episode and of a short break (blank: open, the far future).
+    At each date, the child's last usable episode gives its row."""
+    far, never = pl.lit(date.max), pl.lit(date.min)
+    short = pl.col("legal_status").is_in(SHORT_BREAK_STATUSES).fill_null(False)
+    start, open_end = pl.col("start_date"), pl.col("end_date").fill_null(far)
+    first_rne = pl.col("rne").first().over("period")
+    before = first_rne.is_not_null() & (first_rne != "S")
+    clock = pl.when(~short).then(start).otherwise(far).cum_min().over("period")
+    child = pl.col("child_id")
+    ep = usable_episodes(episodes, dates[-1]).select(
+        "child_id", "period", period_end="end_date",
+        _kid=(child != child.shift(1)).fill_null(True).cum_sum(),
+        _b=pl.lit(dates).search_sorted(start).cast(pl.UInt32),  # first date on or after
+        period_start=start.first().over("period"),
+        clock_start=pl.when(clock == far).then(None).when(before)
+        .then(start.first().over("period")).otherwise(clock),
+        before_extract=before,
+        _reach=open_end.cum_max().over("child_id"),
+        _short_reach=pl.when(short).then(open_end).otherwise(never).cum_max().over("child_id"),
+    )
+    # each child's last episode before each next date
+    last = ep.filter((pl.col("_kid") != pl.col("_kid").shift(-1)).fill_null(True)
+                     | (pl.col("_b") != pl.col("_b").shift(-1))).cache()
+    points = pl.LazyFrame({"as_of": dates}).with_columns(
+        _p=pl.int_range(pl.len(), dtype=pl.UInt32), _year_ago=year_start(pl.col("as_of")))
+    pick = (last.select("_kid", "_b").join(points, how="cross")
+            .filter(pl.col("_b") <= pl.col("_p"))
+            .group_by("_kid", "as_of", "_year_ago").agg(pl.col("_b").max()))
+    in_care = pl.col("_reach") > pl.col("as_of")
+    return pick.join(last, on=["_kid", "_b"]).select(
+        "child_id", "as_of", "period_start", "period_end", "clock_start", in_care=in_care,
+        oc2_cohort=in_care & (pl.col("period_start") <= pl.col("_year_ago"))
+        & ~(pl.col("_short_reach") >= pl.col("_year_ago")),
+        before_extract="before_extract")

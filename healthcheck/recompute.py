@@ -22,6 +22,11 @@ from healthcheck.policy import Policy
 from healthcheck.rules.evaluate import evaluate
 
 SOURCES = (("health", "notification_received"), ("case", "notification_sent"))
+# The status columns `kpis.membership` reads: only these are computed at the other dates.
+MEMBERSHIP_READS = ("clock_start", "in_care", "oc2_cohort", "notification_status",
+                    "notification_wd", "iha_status", "rha_status", "request_status",
+                    "report_status", "oc2_health_assessment", "oc2_teeth_check",
+                    "oc2_immunisations", "delay_agency")
 
 
 class Point(NamedTuple):
@@ -58,26 +63,30 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
     """(kpis, membership) at every point: kpis.csv's rows (both sources, each point's as-of
     and period), and membership's columns (`kpis.membership`) with source, as_of,
     period_start and period_end. `case` may be already `prepare`d (then `health` is unused).
+
+    The rules run once per source over every as-of together (`evaluate` at a frame of
+    dates); only the figures are counted point by point.
     """
     prep = case if isinstance(case, Prepared) else prepare(case, health)  # type: ignore[arg-type]
-    queries: list[pl.LazyFrame] = []
-    keys: list[tuple[Point, str]] = []
-    for point in dict.fromkeys(points):
-        base = prep.kids.lazy().select("child_id", "dob").join(
-            latest_periods(prep.episodes, point.as_of), on="child_id", how="left")
-        for source, notification_type in SOURCES:
-            queries.append(evaluate(base, prep.events[source].lazy(), policy, point.as_of,
-                                    notification_type))
-            keys.append((point, source))
-    statuses = pl.collect_all(queries) if queries else []
-    k_parts, m_parts = [], []
-    for (point, source), status in zip(keys, statuses, strict=True):
-        members = membership(status, point.period_start, point.period_end)
-        k_parts.append(kpis(members, source, point.period_start, point.period_end,
-                            point.as_of))
-        m_parts.append(members.with_columns(
-            source=pl.lit(source), as_of=pl.lit(point.as_of),
-            period_start=pl.lit(point.period_start), period_end=pl.lit(point.period_end)))
-    if not k_parts:
+    points = list(dict.fromkeys(points))
+    if not points:
         return pl.DataFrame(), pl.DataFrame()
+    dates = pl.DataFrame({"as_of": sorted({p.as_of for p in points})}, schema={"as_of": pl.Date})
+    base = (prep.kids.lazy().select("child_id", "dob").join(dates.lazy(), how="cross")
+            .join(latest_periods(prep.episodes, dates), on=["child_id", "as_of"], how="left",
+                  maintain_order="left")).collect()  # once, for both sources
+    statuses = pl.collect_all([
+        evaluate(base.lazy(), prep.events[source].lazy(), policy, dates, notification_type)
+        .select("child_id", "as_of", *MEMBERSHIP_READS)
+        for source, notification_type in SOURCES])
+    at = [status.partition_by("as_of", as_dict=True, include_key=False) for status in statuses]
+    k_parts, m_parts = [], []
+    for point in points:  # each point's rows together, as a reconcile at it gives them
+        for (source, _), by_date in zip(SOURCES, at, strict=True):
+            members = membership(by_date[(point.as_of,)], point.period_start, point.period_end)
+            k_parts.append(kpis(members, source, point.period_start, point.period_end,
+                                point.as_of))
+            m_parts.append(members.with_columns(
+                source=pl.lit(source), as_of=pl.lit(point.as_of),
+                period_start=pl.lit(point.period_start), period_end=pl.lit(point.period_end)))
     return pl.concat(k_parts), pl.concat(m_parts)

@@ -35,10 +35,10 @@ def _aggregates(rule: object, events: pl.DataFrame) -> pl.DataFrame:
     """The rule's aggregates for each of the 300 children (blank for one with no events; a
     flag that is blank or false reads the same, as the rules read it)."""
     policy = Policy()
-    exprs = (notification.aggregates(policy, AS_OF, NOTIFICATION) if rule is notification
-             else rule.aggregates(policy, AS_OF))  # type: ignore[attr-defined]
+    exprs = (notification.aggregates(policy, NOTIFICATION) if rule is notification
+             else rule.aggregates(policy))  # type: ignore[attr-defined]
     if hasattr(rule, "event_columns"):  # as evaluate does, before the grouping
-        events = events.with_columns(*rule.event_columns(policy, AS_OF))
+        events = events.with_columns(*rule.event_columns(policy))
     kids = pl.DataFrame({"child_id": [f"C{i}" for i in range(300)]})
     return kids.join(events.group_by("child_id").agg(*exprs), on="child_id",
                      how="left").sort("child_id").with_columns(pl.col(pl.Boolean).fill_null(False))

@@ -10,18 +10,18 @@ or, with none, on or after clock start), overdue, due_soon, in_date.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 
-from healthcheck.calendar import add_months, add_working_days
+from healthcheck.calendar import AsOf, add_months, add_working_days
 from healthcheck.policy import Policy
 
 OUTPUT = ("dental_last", "dental_due", "dental_status")
 EVENT_TYPES = ("dental", "declined")
 
 
-def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+def aggregates(policy: Policy) -> list[pl.Expr]:
     kind = pl.col("event_type")
     declined = (kind == "declined") & (pl.col("detail") == "dental")
     return [
@@ -30,7 +30,7 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     ]
 
 
-def dental(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def dental(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     last, refused = pl.col("dental_last"), pl.col("dental_declined_last")
     # declined after the last check (with none, on or after clock start): the latest refusal is
     declined = (pl.when(last.is_null()).then(refused >= pl.col("clock_start"))

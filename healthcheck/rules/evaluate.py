@@ -11,6 +11,7 @@ from datetime import date
 
 import polars as pl
 
+from healthcheck.calendar import AsOf
 from healthcheck.policy import Policy
 from healthcheck.rules import dental, iha, immunisations, notification, oc2, pathway, rha, vaccines
 
@@ -29,32 +30,77 @@ def usable_events(events: pl.LazyFrame | pl.DataFrame, as_of: date) -> pl.LazyFr
         & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of))
 
 
-def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy, as_of: date,
-             notification_type: str) -> pl.LazyFrame:
-    """One row per child of `base`: every status column of children.csv plus the OC2 measures."""
-    ev = (usable_events(events, as_of)
-          .filter(pl.col("event_type").is_in([*RULE_EVENT_TYPES, notification_type]))
-          .join(base.select("child_id", "clock_start"), on="child_id")).cache()
-    out = base
+def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy,
+             as_of: date | pl.DataFrame, notification_type: str) -> pl.LazyFrame:
+    """One row per child of `base`: every status column of children.csv plus the OC2 measures.
+
+    `as_of` a frame of dates (column as_of): the rules at each of them at once, `base` having
+    one row per child and as-of (`latest_periods` at those dates), with as_of.
+    """
+    types = [*RULE_EVENT_TYPES, notification_type]
+    at: AsOf
+    if isinstance(as_of, date):
+        by, at, out = "child_id", as_of, base
+        ev = (usable_events(events, as_of).filter(pl.col("event_type").is_in(types))
+              .join(base.select("child_id", "clock_start"), on="child_id")).cache()
+    else:
+        by, at = "_state", pl.col("as_of")
+        out, ev = _states(base, events, types, as_of.get_column("as_of").unique().sort())
+        ev = ev.cache()
     for rule in RULES:
         # Each rule's aggregates over only the events of its own types (and the notification
         # type): the same figures (tests/test_rule_events.py), on far fewer rows. A child with
         # none of them has blank aggregates, which the rules read as no events.
         if rule is notification:
-            aggs, types = notification.aggregates(policy, as_of, notification_type), ()
+            aggs, own_types = notification.aggregates(policy, notification_type), ()
         else:
-            aggs, types = rule.aggregates(policy, as_of), rule.EVENT_TYPES
-        own = ev.filter(pl.col("event_type").is_in([*types, notification_type]))
+            aggs, own_types = rule.aggregates(policy), rule.EVENT_TYPES
+        own = ev.filter(pl.col("event_type").is_in([*own_types, notification_type]))
         if hasattr(rule, "event_columns"):
-            own = own.with_columns(rule.event_columns(policy, as_of))
-        out = out.join(own.group_by("child_id").agg(*aggs), on="child_id", how="left")
-    out = out.join(vaccines.doses(ev, policy), on="child_id", how="left")
-    out = notification.notification(out, policy, as_of)
-    out = iha.iha(out, policy, as_of)
-    out = rha.rha(out, policy, as_of)
-    out = dental.dental(out, policy, as_of)
-    out = immunisations.immunisations(out, policy, as_of)
-    out = oc2.oc2(out, policy, as_of)
-    out = pathway.pathway(out, policy, as_of)
+            own = own.with_columns(rule.event_columns(policy, by))
+        out = out.join(own.group_by(by).agg(*aggs), on=by, how="left")
+    out = out.join(vaccines.doses(ev, policy, by), on=by, how="left")
+    out = notification.notification(out, policy, at)
+    out = iha.iha(out, policy, at)
+    out = rha.rha(out, policy, at)
+    out = dental.dental(out, policy, at)
+    out = immunisations.immunisations(out, policy, at)
+    out = oc2.oc2(out, policy, at)
+    out = pathway.pathway(out, policy, at)
     base_columns = base.collect_schema().names()
     return out.select(*base_columns, *[c for rule in RULES for c in rule.OUTPUT])
+
+
+def _states(base: pl.LazyFrame, events: pl.LazyFrame, types: list[str], dates: pl.Series
+            ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(units, events) for the rules at several dates. A child at an as-of reads its events
+    up to then and its clock start; the aggregates read nothing else (rules/__init__), so the
+    child's as-of dates with the same clock start and no event between them share a `_state`:
+    `units` is `base` with it, `events` every usable event of the `types` beside each state of
+    its child that includes it (with the state's clock_start), the aggregates' input.
+
+    An event's `_b` is the first as-of on or after its date (its index in `dates`); a state
+    holds the events up to the last `_b` of the child on or before its as-of. Inside, children
+    are numbered (`_kid`) and the type and detail are categories: the frames stay narrow.
+    """
+    bucket = pl.lit(dates).search_sorted(pl.col("event_date")).cast(pl.UInt32)
+    # cached: each numbering is made once, so both sides of a join read the same one
+    kids = (base.select(pl.col("child_id").unique(maintain_order=True))
+            .with_row_index("_kid").cache())
+    ev = (usable_events(events, dates[-1]).filter(pl.col("event_type").is_in(types))
+          .with_columns(pl.col("event_type").cast(pl.Enum(types)),
+                        pl.col("detail").cast(pl.Categorical), _b=bucket)
+          .join(kids, on="child_id").drop("child_id").cache())
+    points = pl.LazyFrame({"as_of": dates, "_p": pl.Series(range(len(dates)), dtype=pl.UInt32)})
+    seen = (ev.select("_kid", "_b").unique().join(points, how="cross")
+            .filter(pl.col("_b") <= pl.col("_p"))
+            .group_by("_kid", "as_of").agg(pl.col("_b").max()))
+    units = (base.join(kids, on="child_id", maintain_order="left")
+             .join(seen, on=["_kid", "as_of"], how="left", maintain_order="left"))
+    key = ["_kid", "clock_start", "_b"]
+    states = (units.filter(pl.col("_b").is_not_null()).select(key).unique()
+              .with_row_index("_state").cache())
+    units = units.join(states, on=key, how="left", nulls_equal=True, maintain_order="left")
+    ev = (ev.join(states, on="_kid", suffix="_s").filter(pl.col("_b") <= pl.col("_b_s"))
+          .select("_state", "event_type", "event_date", "detail", "clock_start"))
+    return units.drop("_kid", "_b"), ev

@@ -14,11 +14,11 @@ start - 3 months); overdue (due < as-of); due.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 
-from healthcheck.calendar import add_months, add_working_days
+from healthcheck.calendar import AsOf, add_months, add_working_days
 from healthcheck.policy import Policy
 from healthcheck.schema import ASSESSMENT_TYPES
 
@@ -28,7 +28,7 @@ IHA_TYPES = tuple(t for t in ASSESSMENT_TYPES if t != "rha")
 EVENT_TYPES = (*IHA_TYPES, "declined")
 
 
-def iha_due_soon(as_of: date, horizon_days: int) -> pl.Expr:
+def iha_due_soon(as_of: AsOf, horizon_days: int) -> pl.Expr:
     """An IHA still `due` whose due date is within `horizon_days` of as-of (both days
     included): the nurse books it now (docs/rules.md §4 R2). IHA has no `due_soon` status of its
     own (R3 and R4 have): this is the same horizon applied to `iha_due`. Null stays null."""
@@ -53,7 +53,7 @@ def qualifying_iha(policy: Policy) -> pl.Expr:
     return pl.when(_since(policy) & kind.is_in(IHA_TYPES)).then(d).min()
 
 
-def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+def aggregates(policy: Policy) -> list[pl.Expr]:
     since = _since(policy)
     kind = pl.col("event_type")
     return [
@@ -63,7 +63,7 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     ]
 
 
-def iha(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def iha(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     clock = pl.col("clock_start")
     before = pl.col("before_extract").fill_null(False)
     out = children.with_columns(iha_due=pl.when(~before).then(iha_due(clock, policy)))

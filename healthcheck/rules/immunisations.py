@@ -11,10 +11,9 @@ clock. docs/rules.md §4 R5 and §4 R5 extended.
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
+from healthcheck.calendar import AsOf
 from healthcheck.policy import Policy
 from healthcheck.rules import vaccines
 
@@ -22,7 +21,7 @@ OUTPUT = ("immunisations_status", "immunisations_basis", "immunisations_missing"
 EVENT_TYPES = ("immunisations_up_to_date", *vaccines.EVENT_TYPES)
 
 
-def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+def aggregates(policy: Policy) -> list[pl.Expr]:
     # Latest day first, then N before Y: the largest of (day number * 2 + 1 if N).
     status = (pl.col("event_type") == "immunisations_up_to_date") & pl.col("detail").is_in(
         ["Y", "N"])
@@ -30,7 +29,7 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     return [key.filter(status).max().alias("immunisations_latest")]
 
 
-def immunisations(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def immunisations(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     """Reads the aggregates, the clock, dob and the per-child doses of `vaccines.doses`."""
     latest = pl.col("immunisations_latest")
     clock = pl.col("clock_start").is_not_null()

@@ -12,11 +12,9 @@ extract (its true start, and so the notification, is not in it).
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
-from healthcheck.calendar import add_working_days, working_days_between
+from healthcheck.calendar import AsOf, add_working_days, as_expr, working_days_between
 from healthcheck.policy import Policy
 
 OUTPUT = ("notification_date", "notification_wd", "notification_status")
@@ -24,14 +22,13 @@ OUTPUT = ("notification_date", "notification_wd", "notification_status")
 EVENT_TYPES: tuple[str, ...] = ()
 
 
-def aggregates(policy: Policy, as_of: date,
-               event_type: str = "notification_received") -> list[pl.Expr]:
+def aggregates(policy: Policy, event_type: str = "notification_received") -> list[pl.Expr]:
     lookback = pl.col("clock_start") - pl.duration(days=policy.notification_lookback_days)
     counts = (pl.col("event_type") == event_type) & (pl.col("event_date") >= lookback)
     return [pl.col("event_date").filter(counts).min().alias("notification_date")]
 
 
-def notification(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def notification(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     clock = pl.col("clock_start")
     wd = working_days_between(clock, pl.col("notification_date")).clip(lower_bound=0)
     target_day = add_working_days(clock, policy.notification_target_wd)
@@ -46,7 +43,7 @@ def notification(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.Lazy
         .when(before).then(pl.lit("before_extract"))
         .when(pl.col("notification_wd") <= policy.notification_target_wd).then(pl.lit("on_time"))
         .when(pl.col("notification_wd").is_not_null()).then(pl.lit("late"))
-        .when(pl.lit(as_of) > target_day).then(pl.lit("missing"))
+        .when(as_expr(as_of) > target_day).then(pl.lit("missing"))
         .otherwise(pl.lit("pending"))
     )
     return out.with_columns(status.alias("notification_status"))

@@ -11,11 +11,9 @@ up to date (R5); HEALTH_CHECK (development assessment) only for children under 5
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
-from healthcheck.calendar import add_months, year_start
+from healthcheck.calendar import AsOf, add_months, as_expr, year_start
 from healthcheck.policy import Policy
 from healthcheck.schema import ASSESSMENT_TYPES
 
@@ -24,21 +22,26 @@ OUTPUT = ("oc2_health_assessment", "oc2_teeth_check", "oc2_immunisations",
 EVENT_TYPES = (*ASSESSMENT_TYPES, "dental")
 
 
-def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
-    in_year = pl.col("event_date") >= year_start(as_of)
-    kind = pl.col("event_type")
+def aggregates(policy: Policy) -> list[pl.Expr]:
+    """The latest assessment and dental check (on or before as-of): there is one in the 12
+    months up to as-of when the latest is in them (`oc2` compares it with their first day, once
+    per child rather than once per event)."""
+    kind, d = pl.col("event_type"), pl.col("event_date")
     return [
-        (in_year & kind.is_in(ASSESSMENT_TYPES)).any().alias("oc2_health_assessment"),
-        (in_year & (kind == "dental")).any().alias("oc2_teeth_check"),
+        pl.when(kind.is_in(ASSESSMENT_TYPES)).then(d).max().alias("oc2_assessment_last"),
+        pl.when(kind == "dental").then(d).max().alias("oc2_dental_last"),
     ]
 
 
-def oc2(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def oc2(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     cohort = pl.col("oc2_cohort").fill_null(False)
+    first_day = year_start(as_of)
     return children.with_columns(
-        (cohort & pl.col("oc2_health_assessment").fill_null(False)).alias("oc2_health_assessment"),
-        (cohort & pl.col("oc2_teeth_check").fill_null(False)).alias("oc2_teeth_check"),
+        (cohort & (pl.col("oc2_assessment_last") >= first_day).fill_null(False))
+        .alias("oc2_health_assessment"),
+        (cohort & (pl.col("oc2_dental_last") >= first_day).fill_null(False))
+        .alias("oc2_teeth_check"),
         (cohort & (pl.col("immunisations_status") == "up_to_date")).alias("oc2_immunisations"),
-        (cohort & (pl.lit(as_of) < add_months(pl.col("dob"), 60)).fill_null(False))
+        (cohort & (as_expr(as_of) < add_months(pl.col("dob"), 60)).fill_null(False))
         .alias("oc2_health_check_due"),
     )

@@ -25,7 +25,7 @@ from datetime import date
 
 import polars as pl
 
-from healthcheck.calendar import add_months, add_working_days, working_days_between
+from healthcheck.calendar import AsOf, add_months, add_working_days, as_expr, working_days_between
 from healthcheck.policy import Policy
 from healthcheck.rules import iha
 
@@ -40,22 +40,24 @@ def _window() -> pl.Expr:
     return pl.col("clock_start") - pl.duration(days=LOOKBACK_DAYS)
 
 
-def event_columns(policy: Policy, as_of: date) -> list[pl.Expr]:
+def event_columns(policy: Policy, by: str = "child_id") -> list[pl.Expr]:
     """Beside each event, its child's request and IHA dates (windows over the child's events,
     before the grouping): the aggregates compare events with them row by row, which polars
-    does far faster than comparing with a per-child minimum inside the grouping."""
+    does far faster than comparing with a per-child minimum inside the grouping. `by`: the
+    column the events are grouped by (one per child, or per child and as-of)."""
     kind, d = pl.col("event_type"), pl.col("event_date")
     request = pl.when((kind == "iha_requested") & (d >= _window())).then(d)
-    return [request.min().over("child_id").alias("_request"),
-            iha.qualifying_iha(policy).over("child_id").alias("_iha")]
+    return [request.min().over(by).alias("_request"),
+            iha.qualifying_iha(policy).over(by).alias("_iha")]
 
 
-def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+def aggregates(policy: Policy) -> list[pl.Expr]:
     """Per child, over its events (each with the child's clock_start and `event_columns`)."""
     kind, d, w = pl.col("event_type"), pl.col("event_date"), _window()
     request, iha_date = pl.col("_request"), pl.col("_iha")
+    # to the IHA date, or with none to as-of, which every event is on or before
     not_brought = ((kind == "was_not_brought") & (pl.col("detail") == "iha") & (d >= w)
-                   & (d <= iha_date.fill_null(as_of)))
+                   & (d <= iha_date).fill_null(True))
     return [
         request.first().alias("request_date"),
         pl.when((kind == "iha_appointment") & (d >= pl.coalesce(request, w))).then(d)
@@ -68,15 +70,15 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     ]
 
 
-def _stage_status(start: pl.Expr, wd: pl.Expr, target: int, as_of: date) -> pl.Expr:
+def _stage_status(start: pl.Expr, wd: pl.Expr, target: int, as_of: AsOf) -> pl.Expr:
     """R1's statuses for a stage measured in working days from `start` (not null)."""
     return (pl.when(wd <= target).then(pl.lit("on_time"))
             .when(wd.is_not_null()).then(pl.lit("late"))
-            .when(pl.lit(as_of) > add_working_days(start, target)).then(pl.lit("missing"))
+            .when(as_expr(as_of) > add_working_days(start, target)).then(pl.lit("missing"))
             .otherwise(pl.lit("pending")))
 
 
-def pathway(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def pathway(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     """The R7 columns; reads R1's notification_status and R2's iha_date and iha_status."""
     clock, ihad = pl.col("clock_start"), pl.col("iha_date")
     before = pl.col("before_extract").fill_null(False)  # docs/rules.md §3.1: not in the extract

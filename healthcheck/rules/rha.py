@@ -15,11 +15,11 @@ declined (a `declined` rha after the last assessment); overdue (due < as-of); du
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 
-from healthcheck.calendar import add_months
+from healthcheck.calendar import AsOf, add_months
 from healthcheck.policy import Policy
 from healthcheck.schema import ASSESSMENT_TYPES
 
@@ -27,7 +27,7 @@ OUTPUT = ("last_assessment", "rha_due", "rha_status")
 EVENT_TYPES = (*ASSESSMENT_TYPES, "declined")
 
 
-def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
+def aggregates(policy: Policy) -> list[pl.Expr]:
     kind = pl.col("event_type")
     # a declined health_assessment (the source says not which) declines the review too
     declined = (kind == "declined") & pl.col("detail").is_in(["rha", "health_assessment"])
@@ -37,7 +37,7 @@ def aggregates(policy: Policy, as_of: date) -> list[pl.Expr]:
     ]
 
 
-def rha(children: pl.LazyFrame, policy: Policy, as_of: date) -> pl.LazyFrame:
+def rha(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
     la = pl.col("last_assessment")
     # declined after the last assessment: the latest refusal is after it (or there is none)
     refused = pl.col("rha_declined_last")

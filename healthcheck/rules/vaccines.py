@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from healthcheck.calendar import add_months
+from healthcheck.calendar import AsOf, add_months, as_expr
 from healthcheck.flags import declare, make_flags
 from healthcheck.policy import Policy
 from healthcheck.schedule import (
@@ -48,17 +48,18 @@ def vaccine_table(policy: Policy) -> pl.LazyFrame:
                         orient="row").select(key=vaccine_key(pl.col("name")), antigen="antigen")
 
 
-def doses(events: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
+def doses(events: pl.LazyFrame, policy: Policy, by: str = "child_id") -> pl.LazyFrame:
     """Per child with an `immunisation` event among `events` (already those on or before
-    as-of): imms_records = True, and imms_{antigen} = the distinct dates counting for it."""
-    imm = events.filter(pl.col("event_type") == IMM).select("child_id", "event_date", "detail")
+    as-of): imms_records = True, and imms_{antigen} = the distinct dates counting for it.
+    `by`: the column the events are grouped by (one per child, or per child and as-of)."""
+    imm = events.filter(pl.col("event_type") == IMM).select(by, "event_date", "detail")
     # each distinct name is matched once
     counted = (imm.select("detail").unique().filter(pl.col("detail").is_not_null())
-               .with_columns(key=vaccine_key(pl.col("detail")))
+               .with_columns(key=vaccine_key(pl.col("detail").cast(pl.String)))
                .join(vaccine_table(policy).filter(pl.col("antigen").is_not_null()), on="key")
                .select("detail", "antigen"))
     given = imm.join(counted, on="detail", how="left")
-    return given.group_by("child_id").agg(
+    return given.group_by(by).agg(
         imms_records=pl.len() > 0,
         **{f"imms_{a}": pl.col("event_date").filter(pl.col("antigen") == a).n_unique()
            for a in ANTIGENS})
@@ -75,18 +76,18 @@ def _age(r: Requirement, dob: pl.Expr) -> pl.Expr:
     return pl.date(birthday.dt.year() + (birthday.dt.month() >= 9).cast(pl.Int32), 8, 31)
 
 
-def _applies(r: Requirement, dob: pl.Expr, policy: Policy, as_of: date) -> pl.Expr:
+def _applies(r: Requirement, dob: pl.Expr, policy: Policy, as_of: AsOf) -> pl.Expr:
     """As-of is more than the grace days past the age, for the child's cohort and age."""
     cond = _age(r, dob) < as_of - timedelta(days=policy.imms_grace_days)
     if r.cohort is not None:
         born_b = dob >= NEW_SCHEDULE_BORN_FROM
         cond = cond & (born_b if r.cohort == "B" else ~born_b)
     if r.under is not None:
-        cond = cond & (pl.lit(as_of) < add_months(dob, 12 * r.under))
+        cond = cond & (as_expr(as_of) < add_months(dob, 12 * r.under))
     return cond
 
 
-def required(antigen: str, policy: Policy, as_of: date, dob: pl.Expr | None = None) -> pl.Expr:
+def required(antigen: str, policy: Policy, as_of: AsOf, dob: pl.Expr | None = None) -> pl.Expr:
     """The largest applying requirement of `antigen` (doses), null when none applies."""
     dob = pl.col("dob") if dob is None else dob
     return pl.max_horizontal(
@@ -94,7 +95,7 @@ def required(antigen: str, policy: Policy, as_of: date, dob: pl.Expr | None = No
           for r in REQUIREMENTS if r.antigen == antigen])
 
 
-def missing(policy: Policy, as_of: date) -> pl.Expr:
+def missing(policy: Policy, as_of: AsOf) -> pl.Expr:
     """`antigen N` for each antigen short of its largest applying requirement N, in the table's
     order, `; `-joined; null when none is short. Reads dob and imms_{antigen}."""
     parts = []
