@@ -258,21 +258,25 @@ def _typed_codes(values: pl.LazyFrame) -> pl.LazyFrame:
 CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}
 
 
-def _gather(space: _Space, typed: pl.DataFrame, at: dict[str, pl.Series]) -> list[pl.Series]:
-    """The typed columns of a table's rows: `at` is each column's row positions in `typed`.
-    Dates and NHS numbers: each column its own copy of the typed columns (`__x` ->
-    `__{col}x`). Codes: `__{col}`, a detail read as its row's event type says
-    (`_typed_codes`)."""
+def _gather(space: _Space, typed: pl.DataFrame, cols: list[str]) -> list[pl.Expr]:
+    """The typed columns of a table's rows, each taking the typed values of its row's value
+    (`__at_{col}`: the value's number in `typed`, its last row for a blank). Dates and NHS
+    numbers: each column its own copy of the typed columns (`__x` -> `__{col}x`). Codes:
+    `__{col}`, a detail read as its row's event type says (`_typed_codes`)."""
+    def at(c: str) -> pl.Expr:
+        return pl.col(f"__at_{c}").to_physical().fill_null(typed.height - 1)
+
     if space.typer is not _typed_codes:
-        return [s.alias(f"__{c}{s.name[2:]}") for c, pos in at.items()
-                for s in typed[pos].get_columns()]
-    out = [typed["__upper" if c in UPPER_CODES else "__lower" if c == "event_type"
-                 else "__text"].gather(pos).alias(f"__{c}")
-           for c, pos in at.items() if c != "detail"]
-    if "detail" in at:  # the three readings of every value end to end, picked by position
+        return [pl.lit(s).gather(at(c)).alias(f"__{c}{s.name[2:]}") for c in cols
+                for s in typed.get_columns()]
+    out = [pl.lit(typed["__upper" if c in UPPER_CODES else "__lower" if c == "event_type"
+                        else "__text"]).gather(at(c)).alias(f"__{c}")
+           for c in cols if c != "detail"]
+    if "detail" in cols:  # the three readings of every value end to end, picked by position
         readings = pl.concat([typed["__text"], typed["__yes_no"], typed["__check"]])
-        reads = typed["__reads"].gather(at["event_type"])
-        out.append(readings.gather(reads * typed.height + at["detail"]).alias("__detail"))
+        reads = pl.lit(typed["__reads"]).gather(at("event_type"))
+        out.append(pl.lit(readings).gather(reads * typed.height + at("detail"))
+                   .alias("__detail"))
     return out
 
 
@@ -310,16 +314,10 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
     used = [n for n in spaces if any(tc[n] for tc in cols)]
     typed = dict(zip(used, pl.collect_all([spaces[n].typer(_distinct(counts[n], spaces[n]).lazy())
                                            for n in used]), strict=True))
-    plans: list[pl.LazyFrame] = []
-    for rt, tc, frame, tx, nb in zip(rts, cols, coded, texts, has_nbsp, strict=True):
-        columns: list[pl.Series] = []
-        for n, cs in tc.items():
-            if cs:
-                t = typed[n]  # its last row: a blank cell's
-                columns += _gather(spaces[n], t, {c: frame[c].to_physical().fill_null(t.height - 1)
-                                                  for c in cs})
-        plans.append(rt.frame.hstack(columns).lazy().with_columns(
-            nz.clean_text(c, nbsp=bool(nb[c].item())).alias(f"__{c}") for c in tx))
+    plans = [rt.frame.hstack(frame.select(pl.all().name.prefix("__at_"))).lazy().with_columns(
+        *[e for n, cs in tc.items() if cs for e in _gather(spaces[n], typed[n], cs)],
+        *[nz.clean_text(c, nbsp=bool(nb[c].item())).alias(f"__{c}") for c in tx])
+        for rt, tc, frame, tx, nb in zip(rts, cols, coded, texts, has_nbsp, strict=True)]
     wide = pl.collect_all(plans)
     flags = pl.collect_all([cell_check.flags(TableCells(kind, rt.name, rt.file, spec, w.lazy()))
                             for (kind, rt), spec, w in zip(tables, specs, wide, strict=True)])
