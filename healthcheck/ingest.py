@@ -68,32 +68,64 @@ class Extract:
 
 def ingest(path: Path, kind: str, mapping: Mapping | Path | None = None) -> Extract:
     """Read and normalise one extract (`kind` = case | health)."""
+    return ingest_all([(Path(path), kind, mapping)])[0]
+
+
+def ingest_pair(case: Path, health: Path | None, mapping_case: Mapping | Path | None = None,
+                mapping_health: Mapping | Path | None = None) -> tuple[Extract, Extract | None]:
+    """Read and normalise the case extract and (unless None: a case-only run) the health
+    extract, their tables typed together (`ingest_all`)."""
+    found = ingest_all([(Path(case), "case", mapping_case)] + (
+        [] if health is None else [(Path(health), "health", mapping_health)]))
+    return found[0], found[1] if health is not None else None
+
+
+def ingest_all(sources: list[tuple[Path, str, Mapping | Path | None]]) -> list[Extract]:
+    """Read and normalise extracts ((path, kind, mapping) each): every file is read, then the
+    tables of all of them are typed together (`normalise_tables`), so that polars spreads the
+    work over its threads and each distinct value is typed once. Each Extract's `seconds`
+    is the time of the whole call."""
     t0 = time.perf_counter()
-    if not isinstance(mapping, Mapping):
-        mapping = Mapping.load(mapping)
-    raw, adapted = read_extract(Path(path), kind, mapping)
-    ex = (ingest_tables(raw, kind, Path(path)) if adapted is None
-          else ingest_adapted(adapted, Path(path)))
-    ex.seconds = time.perf_counter() - t0
-    return ex
+    read = []
+    for path, kind, mapping in sources:
+        if not isinstance(mapping, Mapping):
+            mapping = Mapping.load(mapping)
+        read.append(read_extract(path, kind, mapping))
+    parts = [[(kind, rt) for rt in raw.values()] if adapted is None
+             else [("case", rt) for rts in adapted.tables.values() for rt in rts]
+             for (_, kind, _), (raw, adapted) in zip(sources, read, strict=True)]
+    done = iter(normalise_tables([p for ps in parts for p in ps]))
+    out = []
+    for (path, kind, _), (raw, adapted), ps in zip(sources, read, parts, strict=True):
+        typed = [next(done) for _ in ps]
+        out.append(ingest_tables(raw, kind, path, typed) if adapted is None
+                   else ingest_adapted(adapted, path, typed))
+    for ex in out:
+        ex.seconds = time.perf_counter() - t0
+    return out
 
 
-def ingest_adapted(adapted: Adapted, path: Path) -> Extract:
+Typed = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]  # (typed table, its cells, its flags)
+
+
+def ingest_adapted(adapted: Adapted, path: Path, typed: list[Typed] | None = None) -> Extract:
     """Normalise a case extract read through an adapter: each part of a table typed as any
     table is, the parts stacked (the SSD's health events come from two tables; a flag names
-    its part's file), the 903 `oc2` typed for the OC2 check."""
+    its part's file), the 903 `oc2` typed for the OC2 check. `typed`: the parts already
+    typed (`normalise_tables`), in order."""
     files = {name: rts[0].file for name, rts in adapted.tables.items()}
     files.update({name: rt.file for name, rt in adapted.extra.items()})
     hashes = {f: file_hash(Path(f)) for f in sorted(set(adapted.files)) if Path(f).is_file()}
     tables: dict[str, pl.DataFrame] = {}
     cells: dict[str, pl.DataFrame] = {}
     flags: list[pl.DataFrame] = [adapted.flags]
-    done = iter(normalise_tables([rt for rts in adapted.tables.values() for rt in rts], "case"))
+    done = iter(typed if typed is not None else normalise_tables(
+        [("case", rt) for rts in adapted.tables.values() for rt in rts]))
     for name, rts in adapted.tables.items():
-        typed = [next(done) for _ in rts]
-        tables[name] = pl.concat([t for t, _, _ in typed])
-        cells[name] = pl.concat([c for _, c, _ in typed])
-        flags.extend(f for _, _, f in typed)
+        parts = [next(done) for _ in rts]
+        tables[name] = pl.concat([t for t, _, _ in parts])
+        cells[name] = pl.concat([c for _, c, _ in parts])
+        flags.extend(f for _, _, f in parts)
     extra = {}
     for name, rt in adapted.extra.items():
         extra[name], tflags = type_oc2(rt)
@@ -104,15 +136,18 @@ def ingest_adapted(adapted: Adapted, path: Path) -> Extract:
                    cells=cells, format=adapted.format, extra=extra, unused=adapted.unused)
 
 
-def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path) -> Extract:
-    """Normalise the text tables of one extract (as `read_tables` gives them)."""
+def ingest_tables(raw: dict[str, RawTable], kind: str, path: Path,
+                  typed: list[Typed] | None = None) -> Extract:
+    """Normalise the text tables of one extract (as `read_tables` gives them); `typed`: they
+    are already typed (`normalise_tables`), in order."""
     files = {name: rt.file for name, rt in raw.items()}
     hashes = {f: file_hash(Path(f)) for f in sorted(set(files.values())) if Path(f).is_file()}
     tables: dict[str, pl.DataFrame] = {}
     cells: dict[str, pl.DataFrame] = {}
     flags: list[pl.DataFrame] = []
-    for name, (table, cell, tflags) in zip(raw, normalise_tables(list(raw.values()), kind),
-                                           strict=True):
+    if typed is None:
+        typed = normalise_tables([(kind, rt) for rt in raw.values()])
+    for name, (table, cell, tflags) in zip(raw, typed, strict=True):
         tables[name], cells[name] = table, cell
         flags.append(tflags)
     return Extract(kind, path, tables, files, hashes, pl.concat(flags),
@@ -151,27 +186,29 @@ def _categorical() -> pl.Categorical:
 
 @dataclass(frozen=True)
 class _Space:
-    """Columns of one table typed by value: each distinct raw value among them typed once
-    (`typer`: the frame of distinct `value`s -> their typed columns `__*`)."""
+    """Values typed alike: each distinct raw value among a space's columns, in every table
+    typed together, is typed once (`typer`: the frame of distinct `value`s -> their typed
+    columns `__*`)."""
 
-    cols: tuple[str, ...]
     typer: Callable[[pl.LazyFrame], pl.LazyFrame]
     dtype: pl.Categorical = field(default_factory=_categorical)
 
 
-def _spaces(spec: dict) -> list[_Space]:
-    """The dates of a table (one space, typed alike), its NHS number, its codes."""
-    spaces = [_Space(tuple(c for c, dtype in spec.items() if dtype == pl.Date), _typed_dates),
-              _Space(tuple(c for c in spec if c == "nhs_number"), _typed_nhs),
-              _Space(tuple(c for c in spec if c in CODE_COLUMNS), _typed_codes)]
-    return [s for s in spaces if s.cols]
+def _spaces() -> dict[str, _Space]:
+    """The dates (all typed alike), the NHS numbers, the codes: one of each for all tables."""
+    return {"date": _Space(_typed_dates), "nhs": _Space(_typed_nhs),
+            "code": _Space(_typed_codes)}
 
 
-def _distinct(coded: pl.DataFrame, space: _Space) -> pl.DataFrame:
-    """The distinct values of a space's columns (`coded`: cast to its categorical type), in
-    the order of their numbers, then a blank (null): the value at a null cell's position."""
-    last = coded.select(pl.max_horizontal(pl.col(c).to_physical().max() for c in space.cols))
-    n = 0 if last.item() is None else last.item() + 1
+def _space_of(col: str, dtype: Any) -> str | None:
+    """The space of a column (`_spaces`), None for a text column."""
+    return ("date" if dtype == pl.Date else "nhs" if col == "nhs_number"
+            else "code" if col in CODE_COLUMNS else None)
+
+
+def _distinct(n: int, space: _Space) -> pl.DataFrame:
+    """The `n` distinct values of a space (the values cast to its categorical type), in the
+    order of their numbers, then a blank (null): the value at a null cell's position."""
     values = (pl.int_range(n, eager=True, dtype=pl.UInt32).cat.to(space.dtype, strict=False)
               .cast(pl.String))  # a number never given (none is) would read as a blank
     return pl.DataFrame({"value": values.extend(pl.Series([None], dtype=pl.String))})
@@ -221,60 +258,69 @@ def _typed_codes(values: pl.LazyFrame) -> pl.LazyFrame:
 CODE_COLUMNS = UPPER_CODES | {"event_type", "detail"}
 
 
-def _gather(space: _Space, typed: pl.DataFrame, at: dict[str, pl.Series]) -> list[pl.Series]:
-    """The typed columns of a table's rows: `at` is each column's row positions in `typed`.
-    Dates and NHS numbers: each column its own copy of the typed columns (`__x` ->
-    `__{col}x`). Codes: `__{col}`, a detail read as its row's event type says
-    (`_typed_codes`)."""
+def _gather(space: _Space, typed: pl.DataFrame, cols: list[str]) -> list[pl.Expr]:
+    """The typed columns of a table's rows, each taking the typed values of its row's value
+    (`__at_{col}`: the value's number in `typed`, its last row for a blank). Dates and NHS
+    numbers: each column its own copy of the typed columns (`__x` -> `__{col}x`). Codes:
+    `__{col}`, a detail read as its row's event type says (`_typed_codes`)."""
+    def at(c: str) -> pl.Expr:
+        return pl.col(f"__at_{c}").to_physical().fill_null(typed.height - 1)
+
     if space.typer is not _typed_codes:
-        return [s.alias(f"__{c}{s.name[2:]}") for c, pos in at.items()
-                for s in typed[pos].get_columns()]
-    out = [typed["__upper" if c in UPPER_CODES else "__lower" if c == "event_type"
-                 else "__text"].gather(pos).alias(f"__{c}")
-           for c, pos in at.items() if c != "detail"]
-    if "detail" in at:  # the three readings of every value end to end, picked by position
+        return [pl.lit(s).gather(at(c)).alias(f"__{c}{s.name[2:]}") for c in cols
+                for s in typed.get_columns()]
+    out = [pl.lit(typed["__upper" if c in UPPER_CODES else "__lower" if c == "event_type"
+                        else "__text"]).gather(at(c)).alias(f"__{c}")
+           for c in cols if c != "detail"]
+    if "detail" in cols:  # the three readings of every value end to end, picked by position
         readings = pl.concat([typed["__text"], typed["__yes_no"], typed["__check"]])
-        reads = typed["__reads"].gather(at["event_type"])
-        out.append(readings.gather(reads * typed.height + at["detail"]).alias("__detail"))
+        reads = pl.lit(typed["__reads"]).gather(at("event_type"))
+        out.append(pl.lit(readings).gather(reads * typed.height + at("detail"))
+                   .alias("__detail"))
     return out
 
 
-def normalise_tables(rts: list[RawTable], kind: str
-                     ) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
-    """Type text tables of one extract: for each, (typed table, its cells, its cell flags).
+def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
+    """Type text tables ((kind, table) each, of one extract or more): for each, (typed table,
+    its cells, its cell flags).
 
     Dates, NHS numbers and codes repeat a lot (a few thousand distinct dates and a few dozen
-    event types in a million events), so each distinct value is typed once: a table's columns
-    of one space are cast to a categorical type of their own, which numbers the distinct
-    values as it meets them; those are typed, and every row takes the typed values at its
-    number. The other columns are trimmed row by row. Each step is one query per table, all
-    run at once (`pl.collect_all`), so polars spreads the work over its threads.
+    event types in a million events; a child's NHS number in both extracts), so each distinct
+    value is typed once: the columns of one space (`_spaces`), in every table, are cast to a
+    categorical type of their own, which numbers the distinct values as it meets them; those
+    are typed, and every row takes the typed values at its number. The other columns are
+    trimmed row by row. Each step is one query per table or space, all run at once
+    (`pl.collect_all`), so polars spreads the work over its threads.
     """
-    specs = [EXTRACTS[kind][rt.name] for rt in rts]
-    spaces = [_spaces(spec) for spec in specs]
-    texts = [[c for c in spec if not any(c in s.cols for s in sp)]
-             for spec, sp in zip(specs, spaces, strict=True)]
+    rts = [rt for _, rt in tables]
+    specs = [EXTRACTS[kind][rt.name] for kind, rt in tables]
+    spaces = _spaces()
+    cols = [{n: [c for c, dtype in spec.items() if _space_of(c, dtype) == n] for n in spaces}
+            for spec in specs]
+    texts = [[c for c, dtype in spec.items() if _space_of(c, dtype) is None] for spec in specs]
     found = pl.collect_all(
-        [rt.frame.lazy().select(pl.col(c).cast(s.dtype) for s in sp for c in s.cols)
-         for rt, sp in zip(rts, spaces, strict=True)]
+        [rt.frame.lazy().select(pl.col(c).cast(spaces[n].dtype) for n, cs in tc.items()
+                                for c in cs) for rt, tc in zip(rts, cols, strict=True)]
         + [rt.frame.lazy().select(pl.col(c).str.contains("\u00a0", literal=True).any()
                                   for c in tx) for rt, tx in zip(rts, texts, strict=True)])
     coded, has_nbsp = found[:len(rts)], found[len(rts):]
-    distinct = [[_distinct(frame, s) for s in sp] for frame, sp in zip(coded, spaces, strict=True)]
-    typed = iter(pl.collect_all([s.typer(d.lazy()) for sp, ds in zip(spaces, distinct, strict=True)
-                                 for s, d in zip(sp, ds, strict=True)]))
-    plans: list[pl.LazyFrame] = []
-    for rt, sp, frame, tx, nb in zip(rts, spaces, coded, texts, has_nbsp, strict=True):
-        columns: list[pl.Series] = []
-        for s in sp:
-            t = next(typed)  # its last row: a blank cell's
-            columns += _gather(s, t, {c: frame[c].to_physical().fill_null(t.height - 1)
-                                      for c in s.cols})
-        plans.append(rt.frame.hstack(columns).lazy().with_columns(
-            nz.clean_text(c, nbsp=bool(nb[c].item())).alias(f"__{c}") for c in tx))
+    counts = dict.fromkeys(spaces, 0)  # each space's distinct values
+    for frame, tc in zip(coded, cols, strict=True):
+        for n, cs in tc.items():
+            if cs and frame.height:
+                last = frame.select(pl.max_horizontal(pl.col(c).to_physical().max() for c in cs))
+                if last.item() is not None:
+                    counts[n] = max(counts[n], last.item() + 1)
+    used = [n for n in spaces if any(tc[n] for tc in cols)]
+    typed = dict(zip(used, pl.collect_all([spaces[n].typer(_distinct(counts[n], spaces[n]).lazy())
+                                           for n in used]), strict=True))
+    plans = [rt.frame.hstack(frame.select(pl.all().name.prefix("__at_"))).lazy().with_columns(
+        *[e for n, cs in tc.items() if cs for e in _gather(spaces[n], typed[n], cs)],
+        *[nz.clean_text(c, nbsp=bool(nb[c].item())).alias(f"__{c}") for c in tx])
+        for rt, tc, frame, tx, nb in zip(rts, cols, coded, texts, has_nbsp, strict=True)]
     wide = pl.collect_all(plans)
     flags = pl.collect_all([cell_check.flags(TableCells(kind, rt.name, rt.file, spec, w.lazy()))
-                            for rt, spec, w in zip(rts, specs, wide, strict=True)])
+                            for (kind, rt), spec, w in zip(tables, specs, wide, strict=True)])
     return [(w.select(pl.col("row"), *[pl.col(f"__{c}").alias(c) for c in spec])
              .cast(table_schema(rt.name)),  # type: ignore[arg-type]
              w.select("row", *[pl.col(f"__{c}{part}").alias(f"{c}{part}")

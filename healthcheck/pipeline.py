@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 
-from healthcheck.ingest import ingest
+from healthcheck.ingest import ingest_pair
 from healthcheck.outputs import OUTPUT_NAMES, check_out, write_result
 from healthcheck.policy import load_policy
 from healthcheck.reconcile import Result, reconcile
@@ -31,8 +31,7 @@ def run_reconcile(case: Path, health: Path | None, out: Path, *, as_of: date,
     check_out(out, [p for p in (case, health) if p is not None], OUTPUT_NAMES)
     found = read_history(history) if history is not None else []  # checked before any work
     with step("Reading the two extracts"):
-        c = ingest(case, "case", mapping_case)
-        h = ingest(health, "health", mapping_health) if health is not None else None
+        c, h = ingest_pair(case, health, mapping_case, mapping_health)
     with step("Reconciling"):
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
                            period_end=period_end, cutover=cutover, policy=policy,
