@@ -379,3 +379,26 @@ def test_policy_echoed_into_run_json_reads_back() -> None:
     assert make_policy(policy.as_dict()) == policy
     with pytest.raises(UsageError, match="different antigens"):
         make_policy({"vaccines": {"Foo Vax": ["dtp"], "foo-vax": ["mmr"]}})
+
+
+def test_due_doses_per_distinct_dob_are_each_childs_own() -> None:
+    """`with_due` works the schedule out once per date of birth (and as-of) and joins it back:
+    each child, in its own row order, gets what `required` gives on its own row, a blank date
+    of birth nothing; at one date and with as-of a column."""
+    from healthcheck.rules import vaccines
+    from healthcheck.schedule import ANTIGENS
+
+    dobs = [date(2024, 7, 1), date(2012, 2, 29), None, date(2024, 6, 30), date(2012, 2, 29),
+            date(2016, 8, 31), date(2024, 7, 1)]
+    kids = pl.DataFrame({"child_id": [str(i) for i in range(len(dobs))], "dob": dobs})
+    policy = Policy()
+    own = [vaccines.required(a, policy, date(2026, 3, 31)).alias(f"_due_{a}") for a in ANTIGENS]
+    got = vaccines.with_due(kids.lazy(), policy, date(2026, 3, 31)).collect()
+    assert got.equals(kids.with_columns(own))
+    assert got.filter(pl.col("dob").is_null()).select(pl.col("^_due_.*$").is_null().all()
+                                                      ).row(0) == (True,) * len(ANTIGENS)
+    at = kids.join(pl.DataFrame({"as_of": [date(2025, 12, 31), date(2026, 4, 3)]}), how="cross")
+    col = pl.col("as_of")
+    got = vaccines.with_due(at.lazy(), policy, col).collect()
+    assert got.equals(at.with_columns(vaccines.required(a, policy, col).alias(f"_due_{a}")
+                                      for a in ANTIGENS))

@@ -30,11 +30,12 @@ def aggregates(policy: Policy) -> list[pl.Expr]:
 
 
 def immunisations(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
-    """Reads the aggregates, the clock, dob and the per-child doses of `vaccines.doses`."""
+    """Reads the aggregates, the clock, dob and the per-child doses of `vaccines.doses`;
+    the schedule's due doses per distinct date of birth (`vaccines.with_due`)."""
     latest = pl.col("immunisations_latest")
     clock = pl.col("clock_start").is_not_null()
     records = clock & pl.col("imms_records").fill_null(False) & pl.col("dob").is_not_null()
-    out = children.with_columns(
+    out = vaccines.with_due(children, policy, as_of).with_columns(
         immunisations_missing=pl.when(records).then(vaccines.missing(policy, as_of)),
         immunisations_basis=pl.when(records).then(pl.lit("vaccines"))
         .when(clock & latest.is_not_null()).then(pl.lit("status")))
@@ -46,4 +47,5 @@ def immunisations(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.Laz
         .when(latest.is_not_null()).then(pl.lit("up_to_date"))
         .otherwise(pl.lit("unknown"))
     )
-    return out.with_columns(status.alias("immunisations_status"))
+    return out.with_columns(status.alias("immunisations_status")).drop(
+        f"_due_{a}" for a in vaccines.ANTIGENS)

@@ -95,12 +95,23 @@ def required(antigen: str, policy: Policy, as_of: AsOf, dob: pl.Expr | None = No
           for r in REQUIREMENTS if r.antigen == antigen])
 
 
+def with_due(children: pl.LazyFrame, policy: Policy, as_of: AsOf) -> pl.LazyFrame:
+    """`children` with `_due_{antigen}` (the `required` doses) for each antigen. Worked out
+    once per distinct date of birth (and as-of, when `as_of` is a column), then joined back:
+    far fewer dates than children."""
+    keys = ["dob", *(as_of.meta.root_names() if isinstance(as_of, pl.Expr) else [])]
+    due = (children.select(keys).unique().filter(pl.col("dob").is_not_null())
+           .with_columns(**{f"_due_{a}": required(a, policy, as_of) for a in ANTIGENS}))
+    return children.join(due, on=keys, how="left", maintain_order="left")
+
+
 def missing(policy: Policy, as_of: AsOf) -> pl.Expr:
     """`antigen N` for each antigen short of its largest applying requirement N, in the table's
-    order, `; `-joined; null when none is short. Reads dob and imms_{antigen}."""
+    order, `; `-joined; null when none is short. Reads imms_{antigen} and `_due_{antigen}`
+    (`with_due`)."""
     parts = []
     for a in ANTIGENS:
-        need = required(a, policy, as_of)
+        need = pl.col(f"_due_{a}")
         parts.append(pl.when(pl.col(f"imms_{a}").fill_null(0) < need)
                      .then(pl.format(f"{a} {{}}", need)))
     joined = pl.concat_str(parts, separator="; ", ignore_nulls=True)
