@@ -36,6 +36,7 @@ def run_reconcile(case: Path, health: Path | None, out: Path, *, as_of: date,
         result = reconcile(c, h, as_of=as_of, period_start=period_start,
                            period_end=period_end, cutover=cutover, policy=policy,
                            year_end=year_end)
+    del c, h  # the result keeps what it needs: the rest of the extracts is freed
     week = None
     if history is not None:
         with step("Comparing with the history"):

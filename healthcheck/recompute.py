@@ -7,7 +7,7 @@ period with the same policy would (docs/rules.md §9.3, §9.4).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -59,34 +59,71 @@ def prepare(case: Extract, health: Extract) -> Prepared:
 
 
 def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[Point],
-            policy: Policy) -> tuple[pl.DataFrame, pl.DataFrame]:
+            policy: Policy, *, members: Collection[Point] | None = None,
+            known: tuple[Point, pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(kpis, membership) at every point: kpis.csv's rows (both sources, each point's as-of
     and period), and membership's columns (`kpis.membership`) with source, as_of,
-    period_start and period_end. `case` may be already `prepare`d (then `health` is unused).
+    period_start and period_end, at the points of `members` (all of them when None).
+    `case` may be already `prepare`d (then `health` is unused). `known`: a point and its
+    membership already found with this policy (a reconcile's `members`, with source), used as
+    it is.
 
     The rules run once per source over every as-of together (`evaluate` at a frame of
-    dates); only the figures are counted point by point.
+    dates), on the children counted at some point (`_counted`); only the figures are counted
+    point by point.
     """
     prep = case if isinstance(case, Prepared) else prepare(case, health)  # type: ignore[arg-type]
     points = list(dict.fromkeys(points))
     if not points:
         return pl.DataFrame(), pl.DataFrame()
-    dates = pl.DataFrame({"as_of": sorted({p.as_of for p in points})}, schema={"as_of": pl.Date})
-    base = (prep.kids.lazy().select("child_id", "dob").join(dates.lazy(), how="cross")
-            .join(latest_periods(prep.episodes, dates), on=["child_id", "as_of"], how="left",
-                  maintain_order="left")).collect()  # once, for both sources
-    statuses = pl.collect_all([
-        evaluate(base.lazy(), prep.events[source].lazy(), policy, dates, notification_type)
-        .select("child_id", "as_of", *MEMBERSHIP_READS)
-        for source, notification_type in SOURCES])
-    at = [status.partition_by("as_of", as_dict=True, include_key=False) for status in statuses]
+    wanted = set(points) if members is None else set(members)
+    todo = [p for p in points if known is None or p != known[0]]
+    at: list[dict[tuple[date], pl.DataFrame]] = [{}, {}]
+    none: list[pl.DataFrame] = []  # a source's statuses at an as-of where none is counted
+    if todo:
+        dates = pl.DataFrame({"as_of": sorted({p.as_of for p in todo})},
+                             schema={"as_of": pl.Date})
+        base = _counted(prep, dates, todo).collect()  # once, for both sources
+        statuses = pl.collect_all([
+            evaluate(base.lazy(), prep.events[source].lazy(), policy, dates, notification_type)
+            .select("child_id", "as_of", *MEMBERSHIP_READS)
+            for source, notification_type in SOURCES])
+        del base
+        at = [status.partition_by("as_of", as_dict=True, include_key=False)
+              for status in statuses]
+        none = [status.clear().drop("as_of") for status in statuses]
+    ids = prep.kids.select("child_id")
     k_parts, m_parts = [], []
     for point in points:  # each point's rows together, as a reconcile at it gives them
-        for (source, _), by_date in zip(SOURCES, at, strict=True):
-            members = membership(by_date[(point.as_of,)], point.period_start, point.period_end)
-            k_parts.append(kpis(members, source, point.period_start, point.period_end,
+        for i, (source, _) in enumerate(SOURCES):
+            if known is not None and point == known[0]:
+                found = known[1].filter(pl.col("source") == source).drop("source")
+            else:
+                status = at[i].get((point.as_of,))
+                found = membership(none[i] if status is None else status,
+                                   point.period_start, point.period_end)
+            k_parts.append(kpis(found, source, point.period_start, point.period_end,
                                 point.as_of))
-            m_parts.append(members.with_columns(
-                source=pl.lit(source), as_of=pl.lit(point.as_of),
-                period_start=pl.lit(point.period_start), period_end=pl.lit(point.period_end)))
-    return pl.concat(k_parts), pl.concat(m_parts)
+            if point in wanted:  # every child: those not counted are in no measure
+                m_parts.append(ids.join(found, on="child_id", how="left").with_columns(
+                    source=pl.lit(source), as_of=pl.lit(point.as_of),
+                    period_start=pl.lit(point.period_start),
+                    period_end=pl.lit(point.period_end)))
+    return pl.concat(k_parts), pl.concat(m_parts) if m_parts else pl.DataFrame()
+
+
+def _counted(prep: Prepared, dates: pl.DataFrame, points: Sequence[Point]) -> pl.LazyFrame:
+    """The rules' rows: a child at an as-of where `kpis.membership` can count them at some
+    point of that as-of, with `latest_periods` there. Every measure's denominator needs a
+    clock, and in care or the clock in the point's period (the OC2 cohort is in care); a
+    child at an as-of with neither is in no measure, so is left out."""
+    span = pl.DataFrame(points, schema={"as_of": pl.Date, "period_start": pl.Date,
+                                        "period_end": pl.Date}, orient="row").lazy().group_by(
+        "as_of").agg(_lo=pl.col("period_start").min(), _hi=pl.col("period_end").max())
+    clock = pl.col("clock_start")
+    return (latest_periods(prep.episodes, dates).join(span, on="as_of")
+            .filter(clock.is_not_null() & (pl.col("in_care").fill_null(False)
+                                           | clock.is_between(pl.col("_lo"), pl.col("_hi"))))
+            .drop("_lo", "_hi")
+            .join(prep.kids.lazy().select("child_id", "dob"), on="child_id")
+            .select("child_id", "dob", pl.exclude("child_id", "dob")))

@@ -30,7 +30,7 @@ from healthcheck.quality import Context, derived_flags, pathway_order
 from healthcheck.recompute import Prepared
 from healthcheck.revisions import event_recorded_late
 from healthcheck.rules import vaccines
-from healthcheck.rules.evaluate import evaluate
+from healthcheck.rules.evaluate import EVENT_SCHEMA, evaluate
 from healthcheck.rules.oc2_return import check_oc2, return_kpis
 from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
 
@@ -151,8 +151,11 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
     summary.update(_return_summary(case, checked, record.height > 0, year_end, ahead))
     members = pl.concat([h_members.with_columns(source=pl.lit("health")),
                          c_members.with_columns(source=pl.lit("case"))])
+    # only the columns the rules read: the rest is freed with the extracts
+    read = list(EVENT_SCHEMA)
     prepared = Prepared(kids.select("child_id", "dob", "forename", "surname"),
-                        case.tables["episodes"], {"health": health_events, "case": case_events})
+                        case.tables["episodes"], {"health": health_events.select(read),
+                                                  "case": case_events.select(read)})
     return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
                   policy, summary, members, prepared, lost_df.select("child_id"),
                   forecast=ahead, year_end=year_end)

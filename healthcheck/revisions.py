@@ -38,15 +38,20 @@ def runs_to_revise(found: list[Run], as_of: date) -> list[Run]:
     return [r for r in latest_per_as_of(found) if year_start(as_of) <= r.as_of < as_of]
 
 
-def revisions(found: list[Run], prep: Prepared, as_of: date) -> pl.DataFrame:
-    """revisions.csv, oldest as-of first; within one, kpis.csv's order (health, then case)."""
+def revisions(found: list[Run], prep: Prepared, as_of: date,
+              now: dict[Policy, tuple[pl.DataFrame, pl.DataFrame]] | None = None
+              ) -> pl.DataFrame:
+    """revisions.csv, oldest as-of first; within one, kpis.csv's order (health, then case).
+    `now`: per policy, `kpis_at` (kpis, membership) at least at the revised runs' points
+    with that policy, when already found."""
     parts = []
     by_policy: dict[Policy, list[Run]] = {}
     for r in runs_to_revise(found, as_of):
         by_policy.setdefault(r.policy, []).append(r)
     for policy, group in by_policy.items():
-        now_k, now_m = kpis_at(prep, None, [Point(r.as_of, r.period_start, r.period_end)
-                                            for r in group], policy)
+        now_k, now_m = (now[policy] if now is not None else
+                        kpis_at(prep, None, [Point(r.as_of, r.period_start, r.period_end)
+                                             for r in group], policy))
         for r in group:
             parts.append(_compare(r, now_k, now_m))
     if not parts:

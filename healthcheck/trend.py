@@ -38,11 +38,16 @@ def trend_points(as_of: date) -> list[Point]:
 
 
 def trend(prep: Prepared, as_of: date, policy: Policy, found: list[Run],
-          england: dict[str, float]) -> pl.DataFrame:
+          england: dict[str, float], now: pl.DataFrame | None = None) -> pl.DataFrame:
     """trend.csv: one row per month end, source and measure (oldest month first, then as
-    kpis.csv orders them)."""
+    kpis.csv orders them). `now`: `kpis_at`'s kpis with `policy` at the trend's points first
+    (and maybe others after), when already found."""
     points = trend_points(as_of)
-    now, _ = kpis_at(prep, None, points, policy)
+    if now is None:
+        now, _ = kpis_at(prep, None, points, policy)
+    now = now.join(pl.DataFrame(points, schema=["as_of", "period_start", "period_end"],
+                                orient="row"),
+                   on=["as_of", "period_start", "period_end"], how="semi", maintain_order="left")
     wanted = {(p.as_of, p.period_start, p.period_end) for p in points}
     reported = [r.table("kpis").select("measure", "source", "as_of", "period_start",
                                        "period_end", reported="value")

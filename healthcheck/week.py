@@ -20,9 +20,11 @@ from healthcheck.history import (
     runs,
     save_run,
 )
+from healthcheck.policy import Policy
+from healthcheck.recompute import Point, kpis_at
 from healthcheck.reconcile import Result
 from healthcheck.revisions import revisions, runs_to_revise
-from healthcheck.trend import trend
+from healthcheck.trend import trend, trend_points
 
 
 @dataclass
@@ -66,10 +68,30 @@ def nurse_week(result: Result, folder: Path, found: list[Run],
     used = {r.folder: r for r in [*runs_to_revise(found, result.as_of), *([prev] if prev
                                                                          else [])]}
     notes = [n for r in used.values() if (n := policy_note(r, result.policy)) is not None]
+    now = recomputed(result, found)
     return Week(folder, prev, ch,
-                revisions(found, result.prepared, result.as_of),
-                trend(result.prepared, result.as_of, result.policy, found, england),
+                revisions(found, result.prepared, result.as_of, now),
+                trend(result.prepared, result.as_of, result.policy, found, england,
+                      now[result.policy][0]),
                 sorted(notes))
+
+
+def recomputed(result: Result, found: list[Run]
+               ) -> dict[Policy, tuple[pl.DataFrame, pl.DataFrame]]:
+    """`kpis_at` for the trend and the revisions: one query per policy (the trend's points and
+    the revised runs' of this run's policy together), membership at the revised runs' points
+    only; this run's own point is its own figures (`result.members`), not found again."""
+    assert result.prepared is not None
+    asked: dict[Policy, list[Point]] = {result.policy: trend_points(result.as_of)}
+    revised = set()
+    for r in runs_to_revise(found, result.as_of):
+        point = Point(r.as_of, r.period_start, r.period_end)
+        asked.setdefault(r.policy, []).append(point)
+        revised.add(point)
+    own = (Point(result.as_of, result.period_start, result.period_end), result.members)
+    return {policy: kpis_at(result.prepared, None, points, policy, members=revised,
+                            known=own if policy == result.policy else None)
+            for policy, points in asked.items()}
 
 
 def keep_run(folder: Path, result: Result) -> Path:

@@ -81,3 +81,20 @@ def test_month_ends(as_of: date, first: date, last: date) -> None:
     assert all(a < b for a, b in zip(ends, ends[1:], strict=False))
     p = trend_points(date(2026, 2, 28))[-1]
     assert p == Point(date(2026, 2, 28), date(2025, 3, 1), date(2026, 2, 28))
+
+
+def test_known_point_and_members_at_some_points(extracts: tuple) -> None:
+    # this run's own point taken from its membership gives the figures found anew; membership
+    # only at the points asked for, every case child in it
+    case, health = extracts
+    prep = prepare(case, health)
+    res = reconcile(case, health, as_of=AS_OF, policy=Policy())
+    own = Point(AS_OF, res.period_start, res.period_end)
+    other = Point(date(2025, 11, 30), date(2024, 12, 1), date(2025, 11, 30))
+    want, want_m = kpis_at(prep, None, [other, own], Policy())
+    got, got_m = kpis_at(prep, None, [other, own], Policy(), members=[other],
+                         known=(own, res.members))
+    assert got.equals(want)
+    assert set(got_m["as_of"]) == {other.as_of}
+    assert got_m.equals(want_m.filter(pl.col("as_of") == other.as_of))
+    assert got_m.filter(pl.col("source") == "case").height == prep.kids.height
