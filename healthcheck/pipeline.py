@@ -40,7 +40,7 @@ def run_reconcile(case: Path, health: Path | None, out: Path, *, as_of: date,
     week = None
     if history is not None:
         with step("Comparing with the history"):
-            from healthcheck.worklist import ENGLAND_2025
+            from healthcheck.worklist_labels import ENGLAND_2025
             week = nurse_week(result, history, found, ENGLAND_2025)
             result.summary["history"] = week.summary()
     with step("Writing outputs"):

@@ -25,7 +25,8 @@ from xlsxwriter import Workbook
 
 from healthcheck import xlsx_sheet as xs
 from healthcheck.charts import figure_chart
-from healthcheck.worklist import ENGLAND_2025, MEASURES, Worklist, figures, period, worklist
+from healthcheck.worklist import Worklist, figures, period, worklist
+from healthcheck.worklist_labels import ENGLAND_2025, MEASURES
 from healthcheck.xlsx_sheet import AMBER, HEADER_FILL, RED, TONE, Col, Formats, data_sheet
 
 __all__ = ["ENGLAND_2025", "SHEETS", "write_workbook"]

@@ -1,5 +1,5 @@
 """The IHA pathway on the named nurse's workbook (docs/rules.md §4 R7), pure polars: who is on
-the Pathway sheet, and the Summary's labels of the pathway figures (`worklist.MEASURES`)."""
+the Pathway sheet, and the Summary's labels of the pathway figures (`worklist_labels.MEASURES`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-# measure -> (plain-English label, what it counts), as worklist.MEASURES
+# measure -> (plain-English label, what it counts), as worklist_labels.MEASURES
 ON_TIME_LABELS: dict[str, tuple[str, str]] = {
     "request_on_time_pct": (
         "IHA requests received on time (%)",
