@@ -53,11 +53,12 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
                 .when(in_care.fill_null(False)).then(pl.lit(IN_CARE))
                 .otherwise(pl.lit(NOT_IN_CARE)))
 
+    # this run's NHS number, else the earlier one's (docs/rules.md §9.2)
+    nhs = pl.coalesce("nhs_number_now", "nhs_number").alias("nhs_number")
     was = present_b & pl.col("in_care").fill_null(False)
     now = present_a & pl.col("in_care_now").fill_null(False)
     parts = [both.filter(was != now).select(
-        "child_id", pl.coalesce("nhs_number_now", "nhs_number").alias("nhs_number"),
-        check=pl.lit("care"),
+        "child_id", nhs, check=pl.lit("care"),
         before=care_value(present_b, pl.col("in_care")),
         after=care_value(present_a, pl.col("in_care_now")),
         change=pl.when(now).then(pl.lit("entered_care")).otherwise(pl.lit("left_care")))]
@@ -65,7 +66,7 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     common = both.filter(present_b & present_a)
     ms_b, ms_a = pl.col("match_status"), pl.col("match_status_now")
     parts.append(common.filter(ms_b.ne_missing(ms_a)).select(
-        "child_id", nhs_number=pl.col("nhs_number_now"), check=pl.lit("health_record"),
+        "child_id", nhs, check=pl.lit("health_record"),
         before=ms_b, after=ms_a,
         change=pl.when(ms_a == "matched").then(pl.lit("now_known_to_health"))
         .otherwise(pl.lit("newly_not_known_to_health"))))
@@ -79,7 +80,7 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
                 .when(s_b.is_in(OPEN) & s_a.is_in(MET)).then(pl.lit("done"))
                 .otherwise(pl.lit("status_changed")))
         parts.append(common.filter(s_b.ne_missing(s_a)).select(
-            "child_id", nhs_number=pl.col("nhs_number_now"), check=pl.lit(check),
+            "child_id", nhs, check=pl.lit(check),
             before=s_b, after=s_a, change=kind))
 
     order = pl.col("check").replace_strict({c: i for i, c in enumerate(CHECKS)},

@@ -123,3 +123,17 @@ def test_counts_list_every_kind_nurse_first() -> None:
     assert counts["newly_overdue"] == 1 and counts["entered_care"] == 1
     assert sum(counts.values()) == out.height
     assert CHECKS[0] == "care"
+
+
+def test_nhs_number_is_this_runs_else_the_earlier_ones() -> None:
+    # A's NHS number was lost from the case record this week; B's was corrected
+    before = [kid("A", nhs="9434765919", iha_status="due"),
+              kid("B", nhs="4010232137", match="case_only", rha_status="due_soon")]
+    after = [kid("A", iha_status="overdue", in_care=False),
+             kid("B", nhs="9434765919", rha_status="overdue")]
+    assert rows(before, after) == [
+        ("A", "9434765919", "care", "in_care", "not_in_care", "left_care"),
+        ("A", "9434765919", "iha", "due", "overdue", "newly_overdue"),
+        ("B", "9434765919", "health_record", "case_only", "matched", "now_known_to_health"),
+        ("B", "9434765919", "rha", "due_soon", "overdue", "newly_overdue"),
+    ]
