@@ -85,3 +85,10 @@ def forecast_kpis(rows: pl.DataFrame, source: str, as_of: date, year_end: date) 
         period_start=pl.lit(year_start(year_end)), period_end=pl.lit(year_end),
         as_of=pl.lit(as_of),
     ).cast(KPI_SCHEMA)  # type: ignore[arg-type]
+
+
+def forecast_membership(rows: pl.DataFrame) -> pl.DataFrame:
+    """child_id and, per floor KPI, the forecast cohort child's done-flag (1/0; the revisions'
+    `children`, docs/rules.md §9.3)."""
+    return rows.select("child_id", *[pl.col(col).cast(pl.Float64).alias(kpi)
+                                     for kpi, col in KPIS])

@@ -27,6 +27,8 @@ MEMBERSHIP_READS = ("clock_start", "in_care", "oc2_cohort", "notification_status
                     "notification_wd", "iha_status", "rha_status", "request_status",
                     "report_status", "oc2_health_assessment", "oc2_teeth_check",
                     "oc2_immunisations", "delay_agency")
+# ...and those the year-end forecast reads too (`forecast.forecast`), when asked for.
+FORECAST_READS = ("period_start", "rha_due", "dental_due", "immunisations_status")
 
 
 class Point(NamedTuple):
@@ -43,6 +45,7 @@ class Prepared:
     kids: pl.DataFrame  # child_id, dob, forename, surname (one row per child_id)
     episodes: pl.DataFrame
     events: dict[str, pl.DataFrame]  # source -> child_id, event_type, event_date, detail
+    oc2: pl.DataFrame | None = None  # a 903 return's OC2 table (`rules.oc2_return`), if any
 
 
 def prepare(case: Extract, health: Extract) -> Prepared:
@@ -55,18 +58,21 @@ def prepare(case: Extract, health: Extract) -> Prepared:
     return Prepared(kids.select("child_id", "dob", "forename", "surname"),
                     case.tables["episodes"], {
         "health": hev.filter(pl.col("child_id").is_not_null()),
-        "case": case.tables["health_events"]})
+        "case": case.tables["health_events"]}, case.extra.get("oc2"))
 
 
 def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[Point],
             policy: Policy, *, members: Collection[Point] | None = None,
-            known: tuple[Point, pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+            known: tuple[Point, pl.DataFrame] | None = None,
+            status_out: dict[tuple[str, date], pl.DataFrame] | None = None
+            ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(kpis, membership) at every point: kpis.csv's rows (both sources, each point's as-of
     and period), and membership's columns (`kpis.membership`) with source, as_of,
     period_start and period_end, at the points of `members` (all of them when None).
     `case` may be already `prepare`d (then `health` is unused). `known`: a point and its
     membership already found with this policy (a reconcile's `members`, with source), used as
-    it is.
+    it is. `status_out`: when given, filled with each (source, as-of)'s statuses at the points
+    of `members`, with `FORECAST_READS` as well (for the year-end floor, docs/rules.md §9.3).
 
     The rules run once per source over every as-of together (`evaluate` at a frame of
     dates), on the children counted at some point (`_counted`); only the figures are counted
@@ -86,7 +92,8 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
         base = _counted(prep, dates, todo).collect()  # once, for both sources
         statuses = pl.collect_all([
             evaluate(base.lazy(), prep.events[source].lazy(), policy, dates, notification_type)
-            .select("child_id", "as_of", *MEMBERSHIP_READS)
+            .select("child_id", "as_of", *MEMBERSHIP_READS,
+                    *(FORECAST_READS if status_out is not None else ()))
             for source, notification_type in SOURCES])
         del base
         at = [status.partition_by("as_of", as_dict=True, include_key=False)
@@ -102,6 +109,8 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
                 status = at[i].get((point.as_of,))
                 found = membership(none[i] if status is None else status,
                                    point.period_start, point.period_end)
+                if status_out is not None and point in wanted:
+                    status_out[(source, point.as_of)] = none[i] if status is None else status
             k_parts.append(kpis(found, source, point.period_start, point.period_end,
                                 point.as_of))
             if point in wanted:  # every child: those not counted are in no measure
@@ -109,7 +118,8 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
                     source=pl.lit(source), as_of=pl.lit(point.as_of),
                     period_start=pl.lit(point.period_start),
                     period_end=pl.lit(point.period_end)))
-    return pl.concat(k_parts), pl.concat(m_parts) if m_parts else pl.DataFrame()
+    return pl.concat(k_parts), (pl.concat(m_parts, how="diagonal_relaxed") if m_parts
+                                else pl.DataFrame())
 
 
 def _counted(prep: Prepared, dates: pl.DataFrame, points: Sequence[Point]) -> pl.LazyFrame:

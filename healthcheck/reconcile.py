@@ -19,7 +19,7 @@ from healthcheck.calendar import year_start
 from healthcheck.compare import compare_events, disagreement_flags
 from healthcheck.errors import UsageError
 from healthcheck.flags import CODES, SEVERITY_ORDER, all_flags
-from healthcheck.forecast import default_year_end, forecast, forecast_kpis
+from healthcheck.forecast import default_year_end, forecast, forecast_kpis, forecast_membership
 from healthcheck.ingest import Extract, empty_extract
 from healthcheck.kpis import differences, kpis, membership
 from healthcheck.lost_iha import iha_not_recorded, lost_iha
@@ -31,7 +31,7 @@ from healthcheck.recompute import Prepared
 from healthcheck.revisions import event_recorded_late
 from healthcheck.rules import vaccines
 from healthcheck.rules.evaluate import EVENT_SCHEMA, evaluate
-from healthcheck.rules.oc2_return import check_oc2, return_kpis
+from healthcheck.rules.oc2_return import check_oc2, return_kpis, return_membership
 from healthcheck.schema import CHILDREN_COLUMNS, FLAG_COLUMNS
 
 
@@ -149,16 +149,31 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
     if not checked:
         summary["inputs"]["health"] = None
     summary.update(_return_summary(case, checked, record.height > 0, year_end, ahead))
-    members = pl.concat([h_members.with_columns(source=pl.lit("health")),
-                         c_members.with_columns(source=pl.lit("case"))])
+    members = _members(h_members, c_members, ahead, checked, case.extra.get("oc2"))
     # only the columns the rules read: the rest is freed with the extracts
     read = list(EVENT_SCHEMA)
     prepared = Prepared(kids.select("child_id", "dob", "forename", "surname"),
                         case.tables["episodes"], {"health": health_events.select(read),
-                                                  "case": case_events.select(read)})
+                                                  "case": case_events.select(read)},
+                        case.extra.get("oc2"))
     return Result(out_children, flags, kpi, disagreements, as_of, period_start, period_end,
                   policy, summary, members, prepared, lost_df.select("child_id"),
                   forecast=ahead, year_end=year_end)
+
+
+def _members(h_members: pl.DataFrame, c_members: pl.DataFrame, ahead: pl.DataFrame | None,
+             checked: bool, oc2: pl.DataFrame | None) -> pl.DataFrame:
+    """Membership of every measure (source, child_id, a column per measure), with the
+    year-end floor's on its source's rows and the return's own (source `return`) when there
+    are such figures: what the revisions compare (docs/rules.md §9.3)."""
+    parts = {"health": h_members, "case": c_members}
+    if ahead is not None:
+        floor = "health" if checked else "case"
+        parts[floor] = parts[floor].join(forecast_membership(ahead), on="child_id", how="left")
+    if oc2 is not None:
+        parts["return"] = return_membership(oc2)
+    return pl.concat([m.with_columns(source=pl.lit(s)) for s, m in parts.items()],
+                     how="diagonal")
 
 
 def _return_summary(case: Extract, checked: bool, has_record: bool, year_end: date,

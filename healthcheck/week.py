@@ -23,7 +23,7 @@ from healthcheck.history import (
 from healthcheck.policy import Policy
 from healthcheck.recompute import Point, kpis_at
 from healthcheck.reconcile import Result
-from healthcheck.revisions import revisions, runs_to_revise
+from healthcheck.revisions import Recomputed, revisions, runs_to_revise
 from healthcheck.trend import trend, trend_points
 
 
@@ -76,11 +76,11 @@ def nurse_week(result: Result, folder: Path, found: list[Run],
                 sorted(notes))
 
 
-def recomputed(result: Result, found: list[Run]
-               ) -> dict[Policy, tuple[pl.DataFrame, pl.DataFrame]]:
+def recomputed(result: Result, found: list[Run]) -> dict[Policy, Recomputed]:
     """`kpis_at` for the trend and the revisions: one query per policy (the trend's points and
-    the revised runs' of this run's policy together), membership at the revised runs' points
-    only; this run's own point is its own figures (`result.members`), not found again."""
+    the revised runs' of this run's policy together), membership (and the statuses the
+    year-end floor reads) at the revised runs' points only; this run's own point is its own
+    figures (`result.members`), not found again."""
     assert result.prepared is not None
     asked: dict[Policy, list[Point]] = {result.policy: trend_points(result.as_of)}
     revised = set()
@@ -89,9 +89,13 @@ def recomputed(result: Result, found: list[Run]
         asked.setdefault(r.policy, []).append(point)
         revised.add(point)
     own = (Point(result.as_of, result.period_start, result.period_end), result.members)
-    return {policy: kpis_at(result.prepared, None, points, policy, members=revised,
-                            known=own if policy == result.policy else None)
-            for policy, points in asked.items()}
+    out: dict[Policy, Recomputed] = {}
+    for policy, points in asked.items():
+        statuses: dict[tuple[str, date], pl.DataFrame] = {}
+        out[policy] = (*kpis_at(result.prepared, None, points, policy, members=revised,
+                                known=own if policy == result.policy else None,
+                                status_out=statuses), statuses)
+    return out
 
 
 def keep_run(folder: Path, result: Result) -> Path:

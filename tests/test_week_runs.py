@@ -35,6 +35,13 @@ of Jan 2025 is before the 12 months. The IHA pathway (§4 R7): reports on time o
 done, 0 of 1 (B's, no report) -> 0 of 2 (A joins the denominator, the figure stays 0.0); who
 held the late or overdue IHAs, A's with no request: the LA 100.0 -> no late IHA left, blank.
 The case system has no health events: its figures stay.
+
+The year-end floor (year end 31 Mar 2026, its year from 1 Apr 2025; docs/rules.md §9.3): the
+forecast cohort at 24 Mar (in care, period start on or before 31 Mar 2025) is D, E, F. Health
+assessments in the year by 24 Mar: E's review of 25 Apr 2025 and F's of 15 Jan 2026 (D's IHA of
+Jan 2025 is before it), 2 of 3 = 66.7 then and now. Dental checks: E's and F's are before 1 Apr
+2025, 0 of 3 = 0.0; now F's of 2 Mar 2026 (entered 25 Mar) counts, 1 of 3 = 33.3 (F); E's of
+26 Mar is after the as-of. The same figures as a direct reconcile of week 2's extracts at 24 Mar.
 """
 
 from __future__ import annotations
@@ -140,6 +147,11 @@ HEALTH_REVISED = [
     ("iha_late_health_pct", 0.0, None, None, "A"),
     ("iha_late_carer_pct", 0.0, None, None, "A"),
 ]
+FLOOR_PERIOD = (date(2025, 4, 1), date(2026, 3, 31))
+FLOOR_REVISED = [
+    ("oc2_year_end_health_assessment_done_pct", 66.7, 66.7, 0.0, None),
+    ("oc2_year_end_teeth_check_done_pct", 0.0, 33.3, 33.3, "F"),
+]
 
 
 def _by_library(tmp: Path, week: int, hist: Path) -> Path:
@@ -159,7 +171,8 @@ def _by_command(tmp: Path, week: int, hist: Path) -> Path:
     if week == 2:
         assert ("Changes since 2026-03-24: newly overdue 2, newly due soon 1, entered care 1, "
                 "done 5, now known to health 1, left care 1, status changed 2.") in r.output
-        assert "Earlier figures revised: 3." in r.output  # iha, rha, teeth (a blank is not 0)
+        # iha, rha, teeth and the teeth floor (a blank is not 0)
+        assert "Earlier figures revised: 4." in r.output
     return tmp / f"out{week}"
 
 
@@ -178,10 +191,12 @@ def test_two_weeks_every_change_and_revised_figure(
     rev = pl.read_csv(out / "revisions.csv", try_parse_dates=True)
     assert set(rev["as_of"]) == {AS_OF[1]}
     assert set(zip(rev["period_start"], rev["period_end"], strict=True)) == {
-        (date(2025, 3, 25), AS_OF[1])}
+        (date(2025, 3, 25), AS_OF[1]), FLOOR_PERIOD}
     health = rev.filter(pl.col("source") == "health")
     assert health.select("measure", "reported", "now", "difference", "children").rows() == \
-        HEALTH_REVISED
+        HEALTH_REVISED + FLOOR_REVISED
+    assert health.filter(pl.col("measure").is_in([m for m, *_ in FLOOR_REVISED])).select(
+        "period_start", "period_end").unique().rows() == [FLOOR_PERIOD]
     case = rev.filter(pl.col("source") == "case")
     assert case.height == len(HEALTH_REVISED)
     assert case["children"].null_count() == case.height  # no case figure moved

@@ -128,3 +128,11 @@ def return_kpis(oc2: pl.DataFrame, period_start: date, period_end: date,
         value=pl.when(pl.col("denominator") > 0).then(ratio * 100).round(1),
         period_start=pl.lit(period_start), period_end=pl.lit(period_end), as_of=pl.lit(as_of),
     ).cast(KPI_SCHEMA)  # type: ignore[arg-type]
+
+
+def return_membership(oc2: pl.DataFrame) -> pl.DataFrame:
+    """child_id and, per return figure, 1 where a row of the child's has a 1, else 0 (the
+    revisions' `children`, docs/rules.md §9.3)."""
+    return (oc2.filter(pl.col("child_id").is_not_null()).group_by("child_id", maintain_order=True)
+            .agg(*[(pl.col(c) == 1).any().cast(pl.Float64).alias(kpi)
+                   for c, (_, kpi) in CHECKED.items()]))
