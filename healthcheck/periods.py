@@ -123,12 +123,20 @@ def _latest_at_each(episodes: pl.DataFrame | pl.LazyFrame, dates: pl.Series) -> 
                      | (pl.col("_b") != pl.col("_b").shift(-1))).cache()
     points = pl.LazyFrame({"as_of": dates}).with_columns(
         _p=pl.int_range(pl.len(), dtype=pl.UInt32), _year_ago=year_start(pl.col("as_of")))
-    pick = (last.select("_kid", "_b").join(points, how="cross")
-            .filter(pl.col("_b") <= pl.col("_p"))
-            .group_by("_kid", "as_of", "_year_ago").agg(pl.col("_b").max()))
+    pick = reach(last.select("_kid", "_b"), len(dates)).join(points, on="_p")
     in_care = pl.col("_reach") > pl.col("as_of")
     return pick.join(last, on=["_kid", "_b"]).select(
         "child_id", "as_of", "period_start", "period_end", "clock_start", in_care=in_care,
         oc2_cohort=in_care & (pl.col("period_start") <= pl.col("_year_ago"))
         & ~(pl.col("_short_reach") >= pl.col("_year_ago")),
         before_extract="before_extract")
+
+
+def reach(marks: pl.LazyFrame, n: int) -> pl.LazyFrame:
+    """`marks` (_kid, _b: distinct, each below `n`) with `_p`: every index from `_b` up to,
+    not including, the kid's next `_b` (or `n`), one row each: at `_p`, `_b` is the kid's
+    last mark on or before it (an equality join to the dates after, not an inequality one)."""
+    kid, b = pl.col("_kid"), pl.col("_b")
+    upto = pl.when(kid == kid.shift(-1)).then(b.shift(-1)).otherwise(n)
+    return (marks.sort("_kid", "_b").with_columns(_p=pl.int_ranges(b, upto, dtype=pl.UInt32))
+            .explode("_p"))
