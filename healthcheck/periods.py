@@ -105,30 +105,48 @@ def _latest_at_each(episodes: pl.DataFrame | pl.LazyFrame, dates: pl.Series) -> 
     start, open_end = pl.col("start_date"), pl.col("end_date").fill_null(far)
     first_rne = pl.col("rne").first().over("period")
     before = first_rne.is_not_null() & (first_rne != "S")
-    clock = pl.when(~short).then(start).otherwise(far).cum_min().over("period")
+    clock = _running(pl.when(~short).then(start).otherwise(far), "period", least=True)
     child = pl.col("child_id")
-    ep = usable_episodes(episodes, dates[-1]).select(
-        "child_id", "period", period_end="end_date",
-        _kid=(child != child.shift(1)).fill_null(True).cum_sum(),
+    ep = usable_episodes(episodes, dates[-1]).with_columns(
+        _kid=(child != child.shift(1)).fill_null(True).cum_sum()).select(
+        "child_id", "period", "_kid", period_end="end_date",
         _b=pl.lit(dates).search_sorted(start).cast(pl.UInt32),  # first date on or after
         period_start=start.first().over("period"),
         clock_start=pl.when(clock == far).then(None).when(before)
         .then(start.first().over("period")).otherwise(clock),
         before_extract=before,
-        _reach=open_end.cum_max().over("child_id"),
-        _short_reach=pl.when(short).then(open_end).otherwise(never).cum_max().over("child_id"),
+        _reach=_running(open_end, "_kid"),
+        _short_reach=_running(pl.when(short).then(open_end).otherwise(never), "_kid"),
     )
     # each child's last episode before each next date
     last = ep.filter((pl.col("_kid") != pl.col("_kid").shift(-1)).fill_null(True)
                      | (pl.col("_b") != pl.col("_b").shift(-1))).cache()
     points = pl.LazyFrame({"as_of": dates}).with_columns(
         _p=pl.int_range(pl.len(), dtype=pl.UInt32), _year_ago=year_start(pl.col("as_of")))
-    pick = (last.select("_kid", "_b").join(points, how="cross")
-            .filter(pl.col("_b") <= pl.col("_p"))
-            .group_by("_kid", "as_of", "_year_ago").agg(pl.col("_b").max()))
+    pick = reach(last.select("_kid", "_b"), len(dates)).join(points, on="_p")
     in_care = pl.col("_reach") > pl.col("as_of")
     return pick.join(last, on=["_kid", "_b"]).select(
         "child_id", "as_of", "period_start", "period_end", "clock_start", in_care=in_care,
         oc2_cohort=in_care & (pl.col("period_start") <= pl.col("_year_ago"))
         & ~(pl.col("_short_reach") >= pl.col("_year_ago")),
         before_extract="before_extract")
+
+
+def _running(dates: pl.Expr, segment: str, *, least: bool = False) -> pl.Expr:
+    """The latest (`least`: earliest) of `dates` (no blanks) so far within each run of
+    `segment`, a nondecreasing integer (the rows sorted by it): one pass, not a window per
+    run. Each day number is lifted above every earlier run's before the running maximum."""
+    sign = -1 if least else 1
+    lift = pl.col(segment).cast(pl.Int64) * (1 << 23)  # above any span of days (< 2**22)
+    days = dates.cast(pl.Int64) * sign
+    return (((days + lift).cum_max() - lift) * sign).cast(pl.Int32).cast(pl.Date)
+
+
+def reach(marks: pl.LazyFrame, n: int) -> pl.LazyFrame:
+    """`marks` (_kid, _b: distinct, each below `n`) with `_p`: every index from `_b` up to,
+    not including, the kid's next `_b` (or `n`), one row each: at `_p`, `_b` is the kid's
+    last mark on or before it (an equality join to the dates after, not an inequality one)."""
+    kid, b = pl.col("_kid"), pl.col("_b")
+    upto = pl.when(kid == kid.shift(-1)).then(b.shift(-1)).otherwise(n)
+    return (marks.sort("_kid", "_b").with_columns(_p=pl.int_ranges(b, upto, dtype=pl.UInt32))
+            .explode("_p"))

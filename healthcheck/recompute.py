@@ -89,13 +89,12 @@ def kpis_at(case: Extract | Prepared, health: Extract | None, points: Sequence[P
     if todo:
         dates = pl.DataFrame({"as_of": sorted({p.as_of for p in todo})},
                              schema={"as_of": pl.Date})
-        base = _counted(prep, dates, todo).collect()  # once, for both sources
-        statuses = pl.collect_all([
-            evaluate(base.lazy(), prep.events[source].lazy(), policy, dates, notification_type)
+        base = _counted(prep, dates, todo).cache()  # once, for both sources
+        statuses = pl.collect_all([  # one plan: the two sources side by side
+            evaluate(base, prep.events[source].lazy(), policy, dates, notification_type)
             .select("child_id", "as_of", *MEMBERSHIP_READS,
                     *(FORECAST_READS if status_out is not None else ()))
             for source, notification_type in SOURCES])
-        del base
         at = [status.partition_by("as_of", as_dict=True, include_key=False)
               for status in statuses]
         none = [status.clear().drop("as_of") for status in statuses]

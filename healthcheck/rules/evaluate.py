@@ -12,6 +12,7 @@ from datetime import date
 import polars as pl
 
 from healthcheck.calendar import AsOf
+from healthcheck.periods import reach
 from healthcheck.policy import Policy
 from healthcheck.rules import dental, iha, immunisations, notification, oc2, pathway, rha, vaccines
 
@@ -92,9 +93,8 @@ def _states(base: pl.LazyFrame, events: pl.LazyFrame, types: list[str], dates: p
                         pl.col("detail").cast(pl.Categorical), _b=bucket)
           .join(kids, on="child_id").drop("child_id").cache())
     points = pl.LazyFrame({"as_of": dates, "_p": pl.Series(range(len(dates)), dtype=pl.UInt32)})
-    seen = (ev.select("_kid", "_b").unique().join(points, how="cross")
-            .filter(pl.col("_b") <= pl.col("_p"))
-            .group_by("_kid", "as_of").agg(pl.col("_b").max()))
+    seen = (reach(ev.select("_kid", "_b").unique(), len(dates)).join(points, on="_p")
+            .select("_kid", "as_of", "_b"))
     units = (base.join(kids, on="child_id", maintain_order="left")
              .join(seen, on=["_kid", "as_of"], how="left", maintain_order="left"))
     key = ["_kid", "clock_start", "_b"]
