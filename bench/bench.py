@@ -242,7 +242,9 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         for fmt in args.formats.split(","):
             case, health, rows = extracts(n, fmt)
-            read_s, read_rss = run([sys.executable, "-c", READ_ONLY, str(case), str(health)])
+            # the yardstick as the reconciles: a median of `--repeat` runs
+            read_s, read_rss = repeated([sys.executable, "-c", READ_ONLY, str(case), str(health)],
+                                        args.repeat)
             out = CACHE / f"out-{n}-{fmt}"
             steps = {
                 "polars read (baseline)": None,
