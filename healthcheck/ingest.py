@@ -301,9 +301,9 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
     found = pl.collect_all(
         [rt.frame.lazy().select(pl.col(c).cast(spaces[n].dtype) for n, cs in tc.items()
                                 for c in cs) for rt, tc in zip(rts, cols, strict=True)]
-        + [rt.frame.lazy().select(pl.col(c).str.contains("\u00a0", literal=True).any()
-                                  for c in tx) for rt, tx in zip(rts, texts, strict=True)])
-    coded, has_nbsp = found[:len(rts)], found[len(rts):]
+        + [rt.frame.lazy().select(_ascii(c) for c in tx) for rt, tx in zip(rts, texts,
+                                                                         strict=True)])
+    coded, ascii_only = found[:len(rts)], found[len(rts):]
     counts = dict.fromkeys(spaces, 0)  # each space's distinct values
     for frame, tc in zip(coded, cols, strict=True):
         for n, cs in tc.items():
@@ -312,11 +312,18 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
                 if last.item() is not None:
                     counts[n] = max(counts[n], last.item() + 1)
     used = [n for n in spaces if any(tc[n] for tc in cols)]
-    typed = dict(zip(used, pl.collect_all([spaces[n].typer(_distinct(counts[n], spaces[n]).lazy())
-                                           for n in used]), strict=True))
+    # Only a column with a character that is not ASCII can hold a non-breaking space.
+    others = [[c for c in tx if not a[c].item()] for tx, a in zip(texts, ascii_only, strict=True)]
+    done = pl.collect_all([spaces[n].typer(_distinct(counts[n], spaces[n]).lazy()) for n in used]
+                          + [rt.frame.lazy().select(pl.col(c).str.contains("\u00a0", literal=True)
+                                                    .any() for c in o)
+                             for rt, o in zip(rts, others, strict=True)])
+    typed = dict(zip(used, done[:len(used)], strict=True))
+    has_nbsp = done[len(used):]
     plans = [rt.frame.hstack(frame.select(pl.all().name.prefix("__at_"))).lazy().with_columns(
         *[e for n, cs in tc.items() if cs for e in _gather(spaces[n], typed[n], cs)],
-        *[nz.clean_text(c, nbsp=bool(nb[c].item())).alias(f"__{c}") for c in tx])
+        *[nz.clean_text(c, nbsp=c in nb.columns and bool(nb[c].item())).alias(f"__{c}")
+          for c in tx])
         for rt, tc, frame, tx, nb in zip(rts, cols, coded, texts, has_nbsp, strict=True)]
     wide = pl.collect_all(plans)
     flags = pl.collect_all([cell_check.flags(TableCells(kind, rt.name, rt.file, spec, w.lazy()))
@@ -326,6 +333,12 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
              w.select("row", *[pl.col(f"__{c}{part}").alias(f"{c}{part}")
                                for c in _stateful(spec) for part in ("_state", "_raw")]), f)
             for rt, spec, w, f in zip(rts, specs, wide, flags, strict=True)]
+
+
+def _ascii(col: str) -> pl.Expr:
+    """Whether every value of a text column is ASCII (as many characters as bytes)."""
+    return (pl.col(col).str.len_chars().cast(pl.Int64).sum()
+            == pl.col(col).str.len_bytes().cast(pl.Int64).sum()).alias(col)
 
 
 def _yes_no(detail: pl.Expr) -> pl.Expr:

@@ -76,11 +76,8 @@ class RawTable:
 
 
 def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()  # into one reused buffer
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
