@@ -58,6 +58,15 @@ def test_neutralise_text_only() -> None:
     assert out.select("number", "day").equals(frame.select("number", "day"))
 
 
+def test_neutralise_leaves_clean_text_columns_and_empty_frames() -> None:
+    frame = pl.DataFrame({"plain": ["ok", "1-2", None], "bad": ["x", "-1", None]})
+    out = neutralise(frame)
+    assert out["plain"].to_list() == ["ok", "1-2", None]
+    assert out["bad"].to_list() == ["x", "'-1", None]
+    empty = frame.head(0)
+    assert neutralise(empty).equals(empty)
+
+
 def test_formula_text_from_an_extract_is_inert_in_the_csvs(tmp_path: Path) -> None:
     case = {**CASE, "children": [{**c, "child_id": "=HYPERLINK(\"http://x\",\"open\")"}
                                  if c["child_id"] == "C1" else c for c in CASE["children"]]}
