@@ -73,7 +73,9 @@ def differences(health: pl.DataFrame, case: pl.DataFrame) -> dict[str, list[str]
     """Per measure, the children counted differently by the two sources (sorted child_ids): in
     one denominator and not the other, or with another numerator. Each side has one row per
     child_id (`membership`)."""
-    both = health.join(case, on="child_id", how="full", coalesce=True, suffix="_case")
-    found = both.select(pl.col("child_id").filter(pl.col(m).ne_missing(pl.col(f"{m}_case")))
-                        .unique().sort().implode().alias(m) for m in MEASURES)
-    return {m: found[m][0].to_list() for m in MEASURES}
+    # one row per child_id, sorted once: each measure's children are a filter of it
+    both = health.join(case, on="child_id", how="full", coalesce=True, suffix="_case").sort(
+        "child_id")
+    ids = both["child_id"]
+    found = both.select(pl.col(m).ne_missing(pl.col(f"{m}_case")) for m in MEASURES)
+    return {m: ids.filter(found[m]).to_list() for m in MEASURES}
