@@ -74,6 +74,15 @@ def evaluate(base: pl.LazyFrame, events: pl.LazyFrame, policy: Policy,
     return out.select(*base_columns, *[c for rule in RULES for c in rule.OUTPUT])
 
 
+def _typed(events: pl.LazyFrame, types: list[str]) -> pl.LazyFrame:
+    """The events of the `types`, the type an enum of them and the detail a category. The
+    type is cast before the filter (a type outside them becomes null): one pass over the
+    type strings, not two."""
+    return (events.with_columns(pl.col("event_type").cast(pl.Enum(types), strict=False))
+            .filter(pl.col("event_type").is_not_null())
+            .with_columns(pl.col("detail").cast(pl.Categorical)))
+
+
 def _children(base: pl.LazyFrame, events: pl.LazyFrame, types: list[str], as_of: date
               ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """(units, events) for the rules at one date: `base` with its children numbered (`_kid`),
@@ -82,9 +91,7 @@ def _children(base: pl.LazyFrame, events: pl.LazyFrame, types: list[str], as_of:
     far cheaper than by the child_id and type strings."""
     # a numbering made by a sort (not a row index), so that polars reads the events' join once
     units = base.with_columns(_kid=pl.col("child_id").rank("dense")).cache()
-    ev = (usable_events(events, as_of).filter(pl.col("event_type").is_in(types))
-          .with_columns(pl.col("event_type").cast(pl.Enum(types)),
-                        pl.col("detail").cast(pl.Categorical))
+    ev = (_typed(usable_events(events, as_of), types)
           .join(units.select("child_id", "_kid", "clock_start"), on="child_id")
           .drop("child_id"))
     return units, ev
@@ -106,9 +113,7 @@ def _states(base: pl.LazyFrame, events: pl.LazyFrame, types: list[str], dates: p
     # cached: each numbering is made once, so both sides of a join read the same one
     kids = (base.select(pl.col("child_id").unique(maintain_order=True))
             .with_row_index("_kid").cache())
-    ev = (usable_events(events, dates[-1]).filter(pl.col("event_type").is_in(types))
-          .with_columns(pl.col("event_type").cast(pl.Enum(types)),
-                        pl.col("detail").cast(pl.Categorical), _b=bucket)
+    ev = (_typed(usable_events(events, dates[-1]), types).with_columns(_b=bucket)
           .join(kids, on="child_id").drop("child_id").cache())
     points = pl.LazyFrame({"as_of": dates, "_p": pl.Series(range(len(dates)), dtype=pl.UInt32)})
     seen = (reach(ev.select("_kid", "_b").unique(), len(dates)).join(points, on="_p")
