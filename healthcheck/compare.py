@@ -76,8 +76,10 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
             & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of)
         ).join(numbers, on="child_id")
 
-    # A case event is one row; a health event has a row per link: once per child.
-    h, c = prep(health).unique(["row", "child_id"]).cache(), prep(case).cache()
+    # A case event is one row; a health event has a row per link: once per child (its first
+    # (row, child) pair; `row` < 2^31 and `_c` < 2^32, so one integer holds both).
+    once = (pl.col("row") * (1 << 32) + pl.col("_c")).is_first_distinct()
+    h, c = prep(health).filter(once).cache(), prep(case).cache()
     h_recent = h.filter(pl.col("event_date") >= start)
     c_recent = c.filter(pl.col("event_date") >= start)
     hp = _nearest(h_recent, c, policy.event_match_days)
