@@ -35,28 +35,27 @@ COLUMNS = ("child_id", "event_type", "event_date", "row")
 # twice any date's distance from 1970, and no two bands come within the tolerance).
 SPAN, MID = 1 << 25, 1 << 23
 _TYPE = {t: i for i, t in enumerate(CHECK_TYPES)}
+_TYPE_DTYPE = pl.Int8
 
 
 def _key(date_col: str) -> pl.Expr:
-    band = (pl.col("_c").cast(pl.Int64) * len(_TYPE)
-            + pl.col("event_type").replace_strict(_TYPE, return_dtype=pl.Int64))
+    band = pl.col("_c").cast(pl.Int64) * len(_TYPE) + pl.col("_t").cast(pl.Int64)
     return band * SPAN + pl.col(date_col).cast(pl.Int64) + MID
 
 
 def _nearest(left: pl.LazyFrame, right: pl.LazyFrame, days: int) -> pl.LazyFrame:
     """Each row of `left` with the date of its nearest `right` event (same child and type, a
     health_assessment standing for an iha or rha and either for it). Both have `_c`, the
-    child's number."""
-    r = right.select("_c", "event_type", pl.col("event_date").alias("other_date"))
-    kind = pl.col("event_type")
-    stand_ins = [r.filter(kind == "health_assessment").with_columns(event_type=pl.lit(t))
-                 for t in ("iha", "rha")]
-    stand_ins.append(r.filter(kind.is_in(["iha", "rha"]))
-                     .with_columns(event_type=pl.lit("health_assessment")))
+    child's number, and `_t`, the type's."""
+    r = right.select("_c", "_t", pl.col("event_date").alias("other_date"))
+    kind = pl.col("_t")
+    ha, iha, rha = _TYPE["health_assessment"], _TYPE["iha"], _TYPE["rha"]
+    stand_ins = [r.filter(kind == ha).with_columns(_t=pl.lit(t, _TYPE_DTYPE)) for t in (iha, rha)]
+    stand_ins.append(r.filter(kind.is_in([iha, rha])).with_columns(_t=pl.lit(ha, _TYPE_DTYPE)))
     r = pl.concat([r, *stand_ins]).select(_key=_key("other_date"), other_date="other_date")
     return left.with_columns(_key=_key("event_date")).sort("_key").join_asof(
         r.sort("_key"), on="_key", strategy="nearest", tolerance=days, check_sortedness=False,
-    ).drop("_key", "_c")
+    ).drop("_key")
 
 
 def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
@@ -74,24 +73,30 @@ def compare_events(health: pl.DataFrame, case: pl.DataFrame, matched: pl.Series,
         return df.lazy().select(COLUMNS).filter(
             pl.col("event_type").is_in(CHECK_TYPES)
             & pl.col("event_date").is_not_null() & (pl.col("event_date") <= as_of)
-        ).join(numbers, on="child_id")
+        ).join(numbers, on="child_id").select(
+            "row", "event_date", "_c",
+            _t=pl.col("event_type").replace_strict(_TYPE, return_dtype=_TYPE_DTYPE))
 
-    # A case event is one row; a health event has a row per link: once per child.
-    h, c = prep(health).unique(["row", "child_id"]).cache(), prep(case).cache()
+    # A case event is one row; a health event has a row per link: once per child (its first
+    # (row, child) pair; `row` < 2^31 and `_c` < 2^32, so one integer holds both).
+    once = (pl.col("row") * (1 << 32) + pl.col("_c")).is_first_distinct()
+    h, c = prep(health).filter(once).cache(), prep(case).cache()
     h_recent = h.filter(pl.col("event_date") >= start)
     c_recent = c.filter(pl.col("event_date") >= start)
     hp = _nearest(h_recent, c, policy.event_match_days)
     cp = _nearest(c_recent, h, policy.event_match_days)
+    # the sorts and joins above carry numbers only; the child and type are put back here
+    named = {"event_type": pl.col("_t").replace_strict(list(_TYPE.values()), list(_TYPE),
+                                                       return_dtype=pl.String)}
     from_health = hp.filter(pl.col("other_date").is_null() |
-                            (pl.col("other_date") != pl.col("event_date"))).select(
-        "child_id", "event_type", pl.col("event_date").alias("health_date"),
-        pl.col("other_date").alias("case_date"), "row",
+                            (pl.col("other_date") != pl.col("event_date"))
+                            ).join(numbers, on="_c").select(
+        "child_id", **named, health_date="event_date", case_date="other_date", row="row",
         rule=pl.when(pl.col("other_date").is_null()).then(pl.lit("EVENT_MISSING_IN_CASE"))
         .otherwise(pl.lit("DATE_MISMATCH")), side=pl.lit("health"))
-    from_case = cp.filter(pl.col("other_date").is_null()).select(
-        "child_id", "event_type", pl.lit(None, pl.Date).alias("health_date"),
-        pl.col("event_date").alias("case_date"), "row",
-        rule=pl.lit("EVENT_MISSING_IN_HEALTH"), side=pl.lit("case"))
+    from_case = cp.filter(pl.col("other_date").is_null()).join(numbers, on="_c").select(
+        "child_id", **named, health_date=pl.lit(None, pl.Date), case_date="event_date",
+        row="row", rule=pl.lit("EVENT_MISSING_IN_HEALTH"), side=pl.lit("case"))
     return pl.concat([from_health, from_case]).sort(
         "child_id", "event_type", "health_date", "case_date", "row", nulls_last=True)
 
