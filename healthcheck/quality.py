@@ -8,7 +8,7 @@ tables or the match. Each check is declared with its code, severity and message
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -152,8 +152,12 @@ def date_before_birth(ctx: Context) -> pl.LazyFrame:
         parts.append(make_flags(t, "DATE_BEFORE_BIRTH", field=col,
                                 value=pl.col(col).cast(pl.String), **_case(ctx, table)))
     pdob = ctx.health.tables["patients"].lazy().select(pid="row", _dob="dob")
-    ev = (ctx.health_events.lazy().filter(pl.col("pid").is_not_null()).join(pdob, on="pid")
-          .filter(pl.col("event_date") < pl.col("_dob")).unique("row", maintain_order=True))
+    hev = ctx.health_events.lazy().filter(pl.col("pid").is_not_null())
+    # the patients with an event before their birth first (fewer rows to join than events)
+    early = (hev.group_by("pid").agg(_first=pl.col("event_date").min()).join(pdob, on="pid")
+             .filter(pl.col("_first") < pl.col("_dob")).drop("_first"))
+    ev = (hev.join(early, on="pid").filter(pl.col("event_date") < pl.col("_dob"))
+          .unique("row", maintain_order=True))
     parts.append(make_flags(ev, "DATE_BEFORE_BIRTH", field="event_date",
                             value=pl.col("event_date").cast(pl.String), **_health(ctx, "events")))
     return pl.concat(parts)
@@ -320,6 +324,18 @@ class PathwayInput:
     policy: Policy
     health: pl.DataFrame  # evaluate's frame on the health extract's events
     case: pl.DataFrame  # and on the case system's own
+    found: list[tuple[pl.LazyFrame, dict[str, Any]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Each source's out-of-order events, worked out once for both codes (cached: every
+        # check's query reads the same result).
+        ctx = self.ctx
+        self.found = [
+            (out_of_order(events, status.lazy(), self.policy, ctx.as_of).cache(), where)
+            for status, events, where in (
+                (self.health, ctx.health_events.lazy(), _health(ctx, "events")),
+                (self.case, ctx.case.tables["health_events"].lazy(),
+                 _case(ctx, "health_events")))]
 
 
 pathway_check: Checks[PathwayInput] = Checks()
@@ -328,14 +344,10 @@ pathway_check: Checks[PathwayInput] = Checks()
 def _out_of_order(x: PathwayInput, code: str) -> pl.LazyFrame:
     """The events of each source that R7 sets aside as out of order (`rules.pathway`), against
     that source's request and IHA dates, flagged on their own rows."""
-    ctx = x.ctx
     value = pl.format("{} {}", pl.col("event_type"), pl.col("event_date"))
     parts = []
-    for status, events, where in (
-            (x.health, ctx.health_events.lazy(), _health(ctx, "events")),
-            (x.case, ctx.case.tables["health_events"].lazy(), _case(ctx, "health_events"))):
-        bad = (out_of_order(events, status.lazy(), x.policy, ctx.as_of)
-               .filter(pl.col("code") == code)
+    for found, where in x.found:
+        bad = (found.filter(pl.col("code") == code)
                .unique("row", keep="first", maintain_order=True))  # a patient on two children
         parts.append(make_flags(bad, code, **{**where, "child_id": pl.col("child_id")},
                                 field="event_date", value=value))

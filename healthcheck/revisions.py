@@ -139,11 +139,10 @@ def event_recorded_late(hev: pl.DataFrame | pl.LazyFrame, policy: Policy, file: 
     """EVENT_RECORDED_LATE: a health event recorded more than `late_entry_days` after its
     date. One flag per event row (`hev` may have one row per linked child)."""
     ev = hev.lazy().filter(
-        (pl.col("recorded_date") - pl.col("event_date")).dt.total_days()
-        > policy.late_entry_days).unique("row", keep="first", maintain_order=True)
+        pl.col("recorded_date") > pl.col("event_date") + pl.duration(days=policy.late_entry_days)
+    ).unique("row", keep="first", maintain_order=True)
     return make_flags(ev, "EVENT_RECORDED_LATE", source="health", file=file, table="events",
                       row=pl.col("row"), nhs_number=pl.col("nhs_number"),
                       field="recorded_date",
                       value=pl.format("{} {} recorded {}", pl.col("event_type"),
-                                      pl.col("event_date").cast(pl.String),
-                                      pl.col("recorded_date").cast(pl.String)))
+                                      pl.col("event_date"), pl.col("recorded_date")))
