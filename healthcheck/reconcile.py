@@ -84,7 +84,9 @@ def reconcile(case: Extract, health: Extract | None, *, as_of: date,
     patients = health.tables["patients"]
     link = match_children(kids, patients)
     hev = link_events(health.tables["events"], patients, link)
-    health_events = hev.filter(pl.col("child_id").is_not_null())
+    # the linked events, with only the columns the rules, the comparison and the checks read
+    health_events = hev.lazy().select("row", *EVENT_SCHEMA).filter(
+        pl.col("child_id").is_not_null()).collect()
     case_events = case.tables["health_events"]
 
     # The rules on each source, the event comparison and the cross-row checks are independent:
