@@ -301,8 +301,8 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
     found = pl.collect_all(
         [rt.frame.lazy().select(pl.col(c).cast(spaces[n].dtype) for n, cs in tc.items()
                                 for c in cs) for rt, tc in zip(rts, cols, strict=True)]
-        + [rt.frame.lazy().select(_ascii(c) for c in tx) for rt, tx in zip(rts, texts,
-                                                                         strict=True)])
+        + [rt.frame.lazy().select(nz.all_ascii(c).alias(c) for c in tx)
+           for rt, tx in zip(rts, texts, strict=True)])
     coded, ascii_only = found[:len(rts)], found[len(rts):]
     counts = dict.fromkeys(spaces, 0)  # each space's distinct values
     for frame, tc in zip(coded, cols, strict=True):
@@ -315,8 +315,7 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
     # Only a column with a character that is not ASCII can hold a non-breaking space.
     others = [[c for c in tx if not a[c].item()] for tx, a in zip(texts, ascii_only, strict=True)]
     done = pl.collect_all([spaces[n].typer(_distinct(counts[n], spaces[n]).lazy()) for n in used]
-                          + [rt.frame.lazy().select(pl.col(c).str.contains("\u00a0", literal=True)
-                                                    .any() for c in o)
+                          + [rt.frame.lazy().select(nz.has_nbsp(c) for c in o)
                              for rt, o in zip(rts, others, strict=True)])
     typed = dict(zip(used, done[:len(used)], strict=True))
     has_nbsp = done[len(used):]
@@ -333,12 +332,6 @@ def normalise_tables(tables: list[tuple[str, RawTable]]) -> list[Typed]:
              w.select("row", *[pl.col(f"__{c}{part}").alias(f"{c}{part}")
                                for c in _stateful(spec) for part in ("_state", "_raw")]), f)
             for rt, spec, w, f in zip(rts, specs, wide, flags, strict=True)]
-
-
-def _ascii(col: str) -> pl.Expr:
-    """Whether every value of a text column is ASCII (as many characters as bytes)."""
-    return (pl.col(col).str.len_chars().cast(pl.Int64).sum()
-            == pl.col(col).str.len_bytes().cast(pl.Int64).sum()).alias(col)
 
 
 def _yes_no(detail: pl.Expr) -> pl.Expr:

